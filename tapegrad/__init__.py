@@ -1,0 +1,26 @@
+"""tapegrad: tape-based automatic differentiation on NumPy, with TensorFlow 2's API.
+
+``import tapegrad as tf`` and code written for ``tf.GradientTape`` runs:
+
+>>> import tapegrad as tf
+>>> w = tf.Variable([1.0, 2.0])
+>>> with tf.GradientTape() as tape:
+...     loss = tf.reduce_sum(w * w)
+>>> tape.gradient(loss, w).numpy()
+array([2., 4.], dtype=float32)
+"""
+from .core import dtypes, errors, nest  # noqa: F401
+from .core.dtypes import (DType, as_dtype, float16, half, float32, float64, double, int8, int16,  # noqa: F401
+                          int32, int64, uint8, uint16, uint32, uint64, bool, complex64, complex128)
+from .core.tensor import Tensor, TensorShape  # noqa: F401
+from .core.variable import Variable  # noqa: F401
+from .core.registry import convert_to_tensor, namespace as _namespace  # noqa: F401
+from .core.tape import GradientTape, UnconnectedGradients  # noqa: F401
+from .core.gradients import custom_gradient, stop_gradient  # noqa: F401
+from . import ops as _ops  # noqa: F401  (registers every op)
+from . import math, nn, linalg, random, autodiff, test, testing  # noqa: F401
+
+globals().update(_namespace(""))
+
+newaxis = None
+__version__ = "0.1.0"

@@ -1,0 +1,119 @@
+"""The backward pass: pruned, iterative, and on raw arrays when no tape records it.
+
+Two linear scans of the tape's node list, which is in recording order (a topological order, so
+no recursion and no sort):
+
+1. forward: which nodes lead to a requested source, and for each such node which of its inputs
+   do (``needs``). Nothing else is ever differentiated: asking for the last layer's gradient
+   touches only the last layer's ops.
+2. backward: from the target, each reached node's VJP is asked for the needed inputs only; the
+   gradients are summed into their parents' slots, broadcast gradients summed back to shape.
+"""
+import numpy as np
+
+from .graph import state
+from .tensor import Tensor, new_tensor
+from .variable import Variable
+from .broadcast import sum_to_shape
+
+_ndarray = np.ndarray
+
+
+def _wrap(value, node):
+    return new_tensor(value, node) if value.__class__ is _ndarray else value
+
+
+def backward(tape, seeds, sources, release):
+    """Gradients of the seeded nodes w.r.t. ``sources`` (Tensors/Variables), or None each.
+
+    ``seeds``: list of (node, gradient value) for the targets. ``release``: free each node's
+    saved values once used (a non-persistent tape's last use). Returns a list parallel to
+    ``sources`` of ndarrays/Tensors/None.
+    """
+    token = tape._token
+    nodes = tape._nodes
+    source_vars = {}
+    source_nodes = {}
+    for i, s in enumerate(sources):
+        if isinstance(s, Variable):
+            source_vars.setdefault(id(s), []).append(i)
+        else:
+            node = s._node
+            if node is not None and token in node.tapes:
+                source_nodes.setdefault(node, []).append(i)
+    results = [None] * len(sources)
+    if not seeds or not (source_vars or source_nodes):
+        return results
+
+    # Pass 1: which nodes lead to a source, and which of their inputs do.
+    reach = set()
+    needs_of = {}
+    for node in nodes:
+        parents = node.parents
+        if parents is None:
+            var = node.var
+            if node in source_nodes or (var is not None and id(var) in source_vars):
+                reach.add(node)
+            continue
+        needs = tuple([p in reach for p in parents])
+        if True in needs:
+            needs_of[node] = needs
+            reach.add(node)
+        elif node in source_nodes:
+            reach.add(node)
+
+    grads = {}
+    for node, g in seeds:
+        if node in reach:
+            old = grads.get(node)
+            grads[node] = g if old is None else old + g
+
+    raw = not state.active
+    previous_raw = state.raw
+    state.raw = raw
+    try:
+        for i in range(len(nodes) - 1, -1, -1):
+            node = nodes[i]
+            g = grads.pop(node, None)
+            if g is None:
+                continue
+            hits = source_nodes.get(node)
+            if hits is not None:
+                for j in hits:
+                    results[j] = g
+            var = node.var
+            if var is not None:
+                for j in source_vars.get(id(var), ()):
+                    results[j] = g if results[j] is None else results[j] + g
+                continue
+            needs = needs_of.get(node)
+            if needs is None:
+                continue
+            parents = node.parents
+            if raw:
+                inputs = node.inputs
+                ans = node.out
+            else:
+                inputs = tuple(_wrap(v, p) for v, p in zip(node.inputs, parents))
+                ans = node.out if node.out is None else new_tensor(node.out, node)
+            static = node.static
+            if static is None:
+                in_grads = node.op.vjp(g, ans, needs, *inputs)
+            else:
+                in_grads = node.op.vjp(g, ans, needs, *inputs, **static)
+            shapes = node.shapes
+            for k, p in enumerate(parents):
+                if not needs[k]:
+                    continue
+                gk = in_grads[k]
+                if gk is None:
+                    continue
+                if shapes is not None and gk.shape != shapes[k]:
+                    gk = sum_to_shape(gk, shape=shapes[k])
+                old = grads.get(p)
+                grads[p] = gk if old is None else old + gk
+            if release and len(node.tapes) == 1:
+                node.release()
+    finally:
+        state.raw = previous_raw
+    return results

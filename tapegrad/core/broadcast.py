@@ -1,0 +1,37 @@
+"""The two primitives the engine itself needs: summing a broadcast gradient back to a shape,
+and its adjoint, broadcasting. Each is the other's gradient, so higher derivatives of every
+broadcasting op come for free.
+"""
+import numpy as np
+
+from .registry import defop
+
+
+def reduced_axes(from_shape, to_shape):
+    """Axes of ``from_shape`` that broadcasting ``to_shape`` up to it created or stretched."""
+    lead = len(from_shape) - len(to_shape)
+    return tuple(range(lead)) + tuple(
+        i + lead for i, n in enumerate(to_shape) if n == 1 and from_shape[i + lead] != 1)
+
+
+def _sum_to_shape_forward(x, shape):
+    x = np.asarray(x)
+    if x.shape == shape:
+        return x
+    return np.sum(x, axis=reduced_axes(x.shape, shape)).reshape(shape)
+
+
+sum_to_shape = defop(
+    "sum_to_shape", _sum_to_shape_forward,
+    lambda g, ans, needs, x, shape: (broadcast_to(g, shape=np.shape(x)),),
+    notes="The adjoint of broadcast_to; the engine applies it to every broadcasting op's gradient.")
+
+
+def _broadcast_to_forward(x, shape):
+    return np.broadcast_to(x, tuple(shape))
+
+
+broadcast_to = defop(
+    "broadcast_to", _broadcast_to_forward,
+    lambda g, ans, needs, x, shape: (sum_to_shape(g, shape=np.shape(x)),),
+    api=("broadcast_to",), save_output=False)

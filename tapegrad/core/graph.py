@@ -1,0 +1,112 @@
+"""The recorded graph: nodes, the thread-local recording state, and the recording step.
+
+A recorded op is one ``Node``: the op, its parent nodes (one per input, None for an input that
+no tape watches), the values its gradient needs, and the tapes it is on. A Tensor is a value
+plus the node that produced it (None when nothing recorded it).
+
+Nodes name their tapes by *token* (a bare object), never by the tape itself: a tape holds the
+list of its nodes, so a node pointing back at its tape would make a reference cycle, and arrays
+would wait for the garbage collector instead of being freed when the tape goes.
+"""
+import threading
+
+from .tensor import new_tensor
+
+
+class Node:
+    """One recorded op (``op`` set) or one leaf: a watched tensor or a variable read (``var``)."""
+
+    __slots__ = ("op", "parents", "inputs", "out", "static", "tapes", "var", "shapes")
+
+    def __init__(self, op, parents, inputs, out, static, tapes, var=None, shapes=None):
+        self.op = op              # Op, or None for a leaf
+        self.parents = parents    # tuple of Node/None per input; None for a leaf
+        self.inputs = inputs      # saved input values (arrays or Python scalars)
+        self.out = out            # saved output value
+        self.static = static      # dict of non-tensor arguments, or None
+        self.tapes = tapes        # tuple of tape tokens this node is recorded on
+        self.var = var            # the Variable a leaf reads, else None
+        self.shapes = shapes      # input shapes when the op broadcast them, else None
+
+    def release(self):
+        """Drop what the backward pass needed (a non-persistent tape that has used it)."""
+        self.parents = self.inputs = self.out = self.static = None
+
+
+class _RecordingState(threading.local):
+    """Per thread: the tapes recording now, and whether ops run on raw arrays.
+
+    ``active`` is rebuilt as a new tuple whenever the set of recording tapes changes, so its
+    identity is a cheap cache key (see ``read_node``). ``raw`` is True inside a backward pass
+    that no tape records: gradient rules then run on bare ndarrays, with no wrappers.
+    """
+
+    def __init__(self):
+        self.stack = []     # entered tapes, outermost first (recording or not)
+        self.active = ()    # the recording ones
+        self.raw = False
+
+
+state = _RecordingState()
+
+
+def refresh_active():
+    state.active = tuple(t for t in state.stack if t._recording)
+
+
+def read_node(variable, active):
+    """The leaf node a read of ``variable`` gets under the recording tapes ``active``.
+
+    A trainable variable is watched by every tape that watches accessed variables; any
+    variable by a tape that was asked to watch it. The answer is cached on the variable,
+    keyed by the identity of ``active``, so repeated reads under one tape cost one check.
+    """
+    key, node = variable._leaf
+    if key is active:
+        return node
+    tokens = []
+    watching = []
+    if variable._value.dtype.kind in "fc":
+        for tape in active:
+            if tape._watches_variable(variable):
+                tokens.append(tape._token)
+                watching.append(tape)
+    node = None
+    if tokens:
+        node = Node(None, None, None, None, None, tuple(tokens), variable)
+        for tape in watching:
+            tape._nodes.append(node)
+    variable._leaf = (active, node)
+    return node
+
+
+def record(op, parents, inputs, out, static, active, shapes=None):
+    """Record ``op`` on every active tape that watches one of its inputs; return its Tensor.
+
+    ``parents`` holds the input nodes (None where an input is not recorded); the output is
+    kept for the backward pass only if the op's rule uses it (``op.save_output``).
+    """
+    if len(active) == 1:  # the common case: one tape
+        tape = active[0]
+        tok = tape._token
+        for p in parents:
+            if p is not None and tok in p.tapes:
+                break
+        else:
+            return new_tensor(out, None)
+        if out.dtype.kind not in "fc":
+            return new_tensor(out, None)
+        node = Node(op, parents, inputs, out if op.save_output else None, static, tape._tokens, None, shapes)
+        tape._nodes.append(node)
+        return new_tensor(out, node)
+    if out.dtype.kind not in "fc":
+        return new_tensor(out, None)
+    on = [t for t in active
+          if any(p is not None and t._token in p.tapes for p in parents)]
+    if not on:
+        return new_tensor(out, None)
+    node = Node(op, parents, inputs, out if op.save_output else None, static,
+                tuple(t._token for t in on), None, shapes)
+    for t in on:
+        t._nodes.append(node)
+    return new_tensor(out, node)

@@ -1,0 +1,276 @@
+"""The op registry and the dispatch every op call goes through.
+
+An op is defined once: a NumPy forward and a gradient rule (VJP) side by side, registered here
+under its name, with the public names (``"exp"``, ``"math.exp"``) it is exported as. One VJP
+signature everywhere::
+
+    vjp(g, ans, needs, *inputs, **static) -> one gradient (or None) per input
+
+``g`` is the gradient of the output, ``ans`` the output, ``needs[i]`` says whether input ``i``
+needs a gradient (compute only those: a matmul whose left input needs none does one product),
+``static`` the op's non-tensor arguments. Rules are written in tapegrad ops and operators, so an
+outer tape records them (higher derivatives); when no tape records the backward pass they run on
+raw ndarrays (``state.raw``), where each op is its bare NumPy forward.
+
+The engine does the common work once: it sums a broadcast gradient back to its input's shape
+(ops marked ``broadcasting``), accumulates fan-out, orders and prunes the graph.
+"""
+import numbers
+
+import numpy as np
+
+from . import dtypes
+from .errors import InvalidArgumentError
+from .graph import read_node, record, state
+from .tensor import Tensor, TensorLike, new_tensor, to_array
+from .variable import Variable
+
+_ndarray = np.ndarray
+_asarray = np.asarray
+
+REGISTRY = {}   # op name -> Op
+API = {}        # public name ("exp", "math.exp", "nn.relu") -> function
+
+
+class Op:
+    """A registered primitive: its forward, its VJP and what its backward pass must keep."""
+
+    __slots__ = ("name", "forward", "vjp", "broadcasting", "save_inputs", "save_output", "notes", "api")
+
+    def __init__(self, name, forward, vjp, broadcasting, save_inputs, save_output, notes, api):
+        self.name = name
+        self.forward = forward
+        self.vjp = vjp
+        self.broadcasting = broadcasting
+        self.save_inputs = save_inputs
+        self.save_output = save_output
+        self.notes = notes
+        self.api = api
+
+    def __repr__(self):
+        return f"<Op {self.name}>"
+
+
+def export(*names):
+    """Register ``fn`` under public names such as ``"reduce_sum"`` or ``"math.reduce_sum"``."""
+    def register(fn):
+        for n in names:
+            if n in API and API[n] is not fn:
+                raise ValueError(f"public name {n!r} is already taken by {API[n]!r}")
+            API[n] = fn
+        return fn
+    return register
+
+
+def namespace(prefix):
+    """The public functions exported under ``prefix`` ("" for the top level, "math", "nn" ...)."""
+    out = {}
+    for full, fn in API.items():
+        ns, _, short = full.rpartition(".")
+        if ns == prefix:
+            out[short] = fn
+    return out
+
+
+def defop(name, forward, vjp, *, arity="nary", api=(), broadcasting=False, save_inputs=True,
+          save_output=True, notes=""):
+    """Register a primitive and return the function that applies it.
+
+    ``arity``: "unary" and "binary" get dispatchers specialised for speed (binary ones also
+    apply TensorFlow's operand dtype rules); "nary" takes any tensors positionally and the
+    op's non-tensor arguments as keywords. ``vjp=None`` marks the op not differentiable: its
+    output is never recorded, so a gradient through it is None (as TF's floor, argmax).
+    """
+    if name in REGISTRY:
+        raise ValueError(f"op {name!r} is registered twice")
+    op = Op(name, forward, vjp, broadcasting, save_inputs, save_output, notes, tuple(api))
+    REGISTRY[name] = op
+    fn = {"unary": _unary, "binary": _binary, "nary": _nary}[arity](op)
+    fn.__name__ = fn.__qualname__ = name
+    fn.op = op
+    export(*api)(fn)
+    return fn
+
+
+# -- operands -------------------------------------------------------------------------------
+
+def operand(a, active):
+    """(value, node) of one tensor argument: a Tensor, a Variable (a recorded read), or data."""
+    if isinstance(a, Variable):
+        return a._value, (read_node(a, active) if active else None)
+    if isinstance(a, TensorLike):
+        return a._value, a._node
+    if isinstance(a, _ndarray):
+        # A tape may save it: copy, so a later in-place change by the caller cannot alter it.
+        return (to_array(a, copy=True) if active else to_array(a)), None
+    return to_array(a), None
+
+
+def _scalar_operand(a, other_dtype, op_name):
+    """A Python/NumPy scalar next to a tensor of ``other_dtype`` takes that dtype (TF's rule).
+
+    It stays a Python scalar: NumPy treats those as "weak", so the result keeps the tensor's
+    dtype. A value the dtype cannot hold exactly in kind is refused, as TensorFlow refuses it.
+    """
+    kind = other_dtype.kind
+    if isinstance(a, np.generic):
+        a = a.item()
+    if isinstance(a, bool):
+        if kind != "b":
+            raise TypeError(f"{op_name}: cannot convert {a!r} to a tensor of dtype "
+                            f"{dtypes.FROM_NUMPY[other_dtype].name}")
+        return np.bool_(a)
+    if isinstance(a, numbers.Integral):
+        if kind == "b":
+            raise TypeError(f"{op_name}: cannot convert {a!r} to a tensor of dtype bool")
+        return a
+    if isinstance(a, numbers.Real):
+        if kind not in "fc" and not float(a).is_integer():
+            raise TypeError(f"{op_name}: cannot convert {a!r} to a tensor of dtype "
+                            f"{dtypes.FROM_NUMPY[other_dtype].name}")
+        return a if kind in "fc" else int(a)
+    if kind != "c":
+        raise TypeError(f"{op_name}: cannot convert {a!r} to a tensor of dtype "
+                        f"{dtypes.FROM_NUMPY[other_dtype].name}")
+    return a
+
+
+_SCALARS = (int, float, complex, bool, np.generic)
+
+
+def binary_operands(x, y, active, op_name):
+    """Values and nodes of a binary op's operands, after TensorFlow's dtype rules."""
+    xs = isinstance(x, _SCALARS)
+    ys = isinstance(y, _SCALARS)
+    if xs and not ys:
+        yv, yn = operand(y, active)
+        return _scalar_operand(x, yv.dtype, op_name), None, yv, yn
+    if ys and not xs:
+        xv, xn = operand(x, active)
+        return xv, xn, _scalar_operand(y, xv.dtype, op_name), None
+    xv, xn = operand(x, active)
+    yv, yn = operand(y, active)
+    if xv.dtype is not yv.dtype and xv.dtype != yv.dtype:
+        raise InvalidArgumentError(
+            f"{op_name}: the operands' dtypes differ: x is {dtypes.FROM_NUMPY[xv.dtype].name} with "
+            f"shape {xv.shape}, y is {dtypes.FROM_NUMPY[yv.dtype].name} with shape {yv.shape}; "
+            f"cast one of them (tapegrad.cast) so both have the same dtype")
+    return xv, xn, yv, yn
+
+
+# -- dispatchers ----------------------------------------------------------------------------
+
+def _finish(op, parents, inputs, out, static, active):
+    """Wrap the forward's result; record it when a tape watches one of the inputs."""
+    if out.__class__ is not _ndarray:
+        out = _asarray(out)
+    if not active or op.vjp is None:
+        return new_tensor(out, None)
+    for p in parents:
+        if p is not None:
+            break
+    else:
+        return new_tensor(out, None)
+    shapes = None
+    if op.broadcasting:
+        shape = out.shape
+        shapes = tuple(getattr(v, "shape", ()) for v in inputs)
+        if all(s == shape for s in shapes):
+            shapes = None
+    if not op.save_inputs:
+        inputs = (None,) * len(inputs)
+    return record(op, parents, inputs, out, static, active, shapes)
+
+
+def _unary(op):
+    forward = op.forward
+
+    def unary(x, name=None):
+        st = state
+        if st.raw:
+            return forward(x)
+        active = st.active
+        if x.__class__ is Tensor:
+            xv = x._value
+            xn = x._node
+        else:
+            xv, xn = operand(x, active)
+        out = forward(xv)
+        if xn is None or not active:
+            if out.__class__ is not _ndarray:
+                out = _asarray(out)
+            return new_tensor(out, None)
+        return _finish(op, (xn,), (xv,), out, None, active)
+    return unary
+
+
+def _binary(op):
+    forward = op.forward
+    name_ = op.name
+
+    def binary(x, y, name=None):
+        st = state
+        if st.raw:
+            return forward(x, y)
+        active = st.active
+        if x.__class__ is Tensor and y.__class__ is Tensor:
+            xv = x._value
+            yv = y._value
+            xn = x._node
+            yn = y._node
+            if xv.dtype is not yv.dtype and xv.dtype != yv.dtype:
+                binary_operands(x, y, active, name_)  # raises the dtype error
+        else:
+            xv, xn, yv, yn = binary_operands(x, y, active, name_)
+        out = forward(xv, yv)
+        if (xn is None and yn is None) or not active:
+            if out.__class__ is not _ndarray:
+                out = _asarray(out)
+            return new_tensor(out, None)
+        return _finish(op, (xn, yn), (xv, yv), out, None, active)
+    return binary
+
+
+def _nary(op):
+    forward = op.forward
+
+    def nary(*args, **static):
+        static.pop("name", None)
+        st = state
+        if st.raw:
+            return forward(*args, **static)
+        active = st.active
+        values = []
+        parents = []
+        for a in args:
+            v, n = operand(a, active)
+            values.append(v)
+            parents.append(n)
+        out = forward(*values, **static)
+        return _finish(op, tuple(parents), tuple(values), out, static or None, active)
+    return nary
+
+
+def convert_to_tensor(value, dtype=None, dtype_hint=None, name=None):
+    """``tf.convert_to_tensor``: a Tensor for a Tensor, Variable (read), array or Python value.
+
+    >>> import tapegrad as tf
+    >>> tf.convert_to_tensor([1, 2]).dtype.name
+    'int32'
+    """
+    if isinstance(value, TensorLike):
+        if dtype is not None and dtypes.as_dtype(dtype)._np != value._value.dtype:
+            raise ValueError(f"Tensor conversion requested dtype {dtypes.as_dtype(dtype).name} for Tensor "
+                             f"with dtype {value.dtype.name}: {value!r}")
+        if isinstance(value, Variable):
+            return value.read_value()
+        return value
+    if hasattr(value, "__tapegrad_tensor__"):
+        return value.__tapegrad_tensor__(dtype)
+    np_dtype = dtypes.numpy_dtype(dtype)
+    if np_dtype is None and dtype_hint is not None and not isinstance(value, (np.ndarray, np.generic)):
+        try:
+            return new_tensor(to_array(value, dtypes.numpy_dtype(dtype_hint)), None)
+        except (TypeError, ValueError):
+            pass
+    return new_tensor(to_array(value, np_dtype, copy=True), None)

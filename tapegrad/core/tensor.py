@@ -1,0 +1,285 @@
+"""Tensor: an immutable NumPy array plus the graph node that produced it.
+
+Operators (``+``, ``*``, ``@``, ``[]`` ...) are installed by the op layer (``tapegrad/ops``),
+as TensorFlow's math_ops installs them on its Tensor: the core does not know the ops.
+"""
+import numbers
+
+import numpy as np
+
+from . import dtypes
+from .errors import InvalidArgumentError
+
+
+class TensorShape(tuple):
+    """A tensor's shape: a tuple of ints that also answers TensorFlow's ``TensorShape`` API."""
+
+    __slots__ = ()
+
+    @property
+    def rank(self):
+        return len(self)
+
+    ndims = rank
+
+    def as_list(self):
+        return list(self)
+
+    def num_elements(self):
+        return int(np.prod(self, dtype=np.int64))
+
+    def is_fully_defined(self):
+        return True
+
+    def is_compatible_with(self, other):
+        other = tuple(other)
+        return len(other) == len(self) and all(o is None or o == s for s, o in zip(self, other))
+
+    def assert_is_compatible_with(self, other):
+        if not self.is_compatible_with(other):
+            raise ValueError(f"Shapes {self} and {TensorShape(other)} are incompatible")
+
+    def merge_with(self, other):
+        self.assert_is_compatible_with(other)
+        return self
+
+    def __eq__(self, other):
+        if isinstance(other, (list, tuple)):
+            return tuple(self) == tuple(other)
+        return NotImplemented
+
+    def __ne__(self, other):
+        eq = self.__eq__(other)
+        return eq if eq is NotImplemented else not eq
+
+    __hash__ = tuple.__hash__
+
+    def __getitem__(self, key):
+        item = tuple.__getitem__(self, key)
+        return TensorShape(item) if isinstance(key, slice) else item
+
+    def __repr__(self):
+        return f"TensorShape({list(self)})"
+
+    def __str__(self):
+        if len(self) == 1:
+            return f"({self[0]},)"
+        return "(" + ", ".join(str(d) for d in self) + ")"
+
+
+class TensorLike:
+    """What Tensor and Variable share: read-only views of the value. Operators come from ops/."""
+
+    __slots__ = ()
+    # NumPy defers ``ndarray * tensor`` to ``Tensor.__rmul__`` (a Tensor comes back, as in TF).
+    __array_priority__ = 100
+
+    @property
+    def dtype(self):
+        return dtypes.FROM_NUMPY[self._value.dtype]
+
+    @property
+    def shape(self):
+        return TensorShape(self._value.shape)
+
+    @property
+    def ndim(self):
+        return self._value.ndim
+
+    @property
+    def device(self):
+        return "/job:localhost/replica:0/task:0/device:CPU:0"
+
+    def get_shape(self):
+        return self.shape
+
+    def numpy(self):
+        """A copy of the value as a NumPy array (or NumPy scalar for a 0-d tensor), as in TF."""
+        value = self._value.copy()
+        return value[()] if value.ndim == 0 else value
+
+    def __array__(self, dtype=None, copy=None):
+        value = self._value
+        if dtype is not None and value.dtype != dtype:
+            return value.astype(dtype)
+        return value.copy() if copy else value
+
+    def __len__(self):
+        if self._value.ndim == 0:
+            raise TypeError("len() of a scalar tensor is not defined")
+        return self._value.shape[0]
+
+    def __bool__(self):
+        return bool(self._value)
+
+    def __float__(self):
+        return float(self._value)
+
+    def __int__(self):
+        return int(self._value)
+
+    def __index__(self):
+        if self._value.dtype.kind not in "iu":
+            raise TypeError(f"Only integer scalar tensors can be used as an index, "
+                            f"got dtype {self.dtype.name}")
+        return int(self._value)
+
+    def __complex__(self):
+        return complex(self._value)
+
+    def __format__(self, format_spec):
+        # As TF's EagerTensor: ``f"{t}"`` formats the NumPy value ("2.0", "[1. 2.]").
+        return self._value.__format__(format_spec)
+
+    __hash__ = None  # as TF2: tensors compare elementwise, so they are unhashable (use .ref())
+
+    def ref(self):
+        """A hashable reference to this object (``tensor.ref()`` in TensorFlow)."""
+        return Reference(self)
+
+    experimental_ref = ref
+
+
+class Tensor(TensorLike):
+    """An immutable multi-dimensional array, as ``tf.Tensor`` in eager mode.
+
+    >>> import tapegrad as tf
+    >>> t = tf.constant([[1.0, 2.0], [3.0, 4.0]])
+    >>> t.shape, t.dtype.name, float(t[1, 0])
+    (TensorShape([2, 2]), 'float32', 3.0)
+    """
+
+    __slots__ = ("_value", "_node")
+
+    def __init__(self, value, dtype=None):
+        # Public construction copies (as tf.constant); the engine uses ``new_tensor``.
+        self._value = to_array(value, dtypes.numpy_dtype(dtype), copy=True)
+        self._node = None
+
+    def __iter__(self):
+        value = self._value
+        if value.ndim == 0:
+            raise TypeError("Cannot iterate over a scalar tensor.")
+        return (self[i] for i in range(value.shape[0]))
+
+    def __repr__(self):
+        return (f"<tapegrad.Tensor: shape={self.shape}, dtype={self.dtype.name}, "
+                f"numpy={_numpy_text(self._value)}>")
+
+    def __str__(self):
+        return f"tapegrad.Tensor({_numpy_text(self._value)}, shape={self.shape}, dtype={self.dtype.name})"
+
+    def __reduce__(self):
+        return Tensor, (self._value,)
+
+
+_new = object.__new__
+
+
+def new_tensor(value, node=None):
+    """The engine's Tensor constructor: wraps ``value`` (an ndarray) without copying."""
+    t = _new(Tensor)
+    t._value = value
+    t._node = node
+    return t
+
+
+def _numpy_text(value):
+    return np.array2string(value, separator=" ") if value.ndim else repr(value[()].item())
+
+
+class Reference:
+    """Hashable wrapper of a Tensor or Variable (``t.ref()``); ``deref()`` gives it back."""
+
+    __slots__ = ("_obj",)
+
+    def __init__(self, obj):
+        self._obj = obj
+
+    def deref(self):
+        return self._obj
+
+    def __eq__(self, other):
+        return isinstance(other, Reference) and other._obj is self._obj
+
+    def __hash__(self):
+        return id(self._obj)
+
+    def __repr__(self):
+        return f"<Reference at {id(self._obj):#x} of {self._obj!r}>"
+
+
+def _infer_python_dtype(value):
+    """TensorFlow's dtype for a Python scalar or nested list: float32, int32/int64, bool, complex128."""
+    flat = np.asarray(value, dtype=object).ravel() if isinstance(value, (list, tuple)) else (value,)
+    kind = "b"
+    big = False
+    for x in flat:
+        if isinstance(x, (bool, np.bool_)):
+            continue
+        if isinstance(x, numbers.Integral):
+            kind = kind if kind in "fc" else "i"
+            big = big or not (-2**31 <= int(x) < 2**31)
+        elif isinstance(x, numbers.Real):
+            kind = "c" if kind == "c" else "f"
+        elif isinstance(x, numbers.Complex):
+            kind = "c"
+        elif isinstance(x, TensorLike):
+            return x._value.dtype
+        elif isinstance(x, (list, tuple, np.ndarray)):
+            raise ValueError(f"Can't convert non-rectangular Python sequence to Tensor: {_short(value)}")
+        else:
+            raise TypeError(f"Cannot convert {value!r} to a tensor: element {x!r} of type "
+                            f"{type(x).__name__} is not a number")
+    return {"b": np.dtype(np.bool_), "i": np.dtype(np.int64 if big else np.int32),
+            "f": np.dtype(np.float32), "c": np.dtype(np.complex128)}[kind]
+
+
+def to_array(value, dtype=None, copy=False):
+    """An ndarray for ``value`` with TensorFlow's dtype rules.
+
+    ``dtype``: a NumPy dtype or None. Python values get TF's defaults (float32, int32); NumPy
+    arrays and scalars keep their dtype unless ``dtype`` is given. Converting a Python float
+    to an integer dtype is refused, as TensorFlow does.
+    """
+    if isinstance(value, TensorLike):
+        arr = value._value
+        if dtype is not None and arr.dtype != dtype:
+            raise InvalidArgumentError(
+                f"Tensor conversion requested dtype {dtypes.FROM_NUMPY[np.dtype(dtype)].name} for a "
+                f"tensor of dtype {dtypes.FROM_NUMPY[arr.dtype].name}; use tapegrad.cast to convert")
+        return arr.copy() if copy else arr
+    if isinstance(value, (np.ndarray, np.generic)):
+        arr = np.array(value, dtype=dtype, copy=True) if (copy or dtype is not None) else np.asarray(value)
+        _check_supported(arr, value)
+        return arr
+    if dtype is None:
+        dtype = _infer_python_dtype(value)
+    elif np.dtype(dtype).kind in "iub":
+        _refuse_lossy(value, np.dtype(dtype))
+    try:
+        arr = np.array(value, dtype=dtype)
+    except (ValueError, TypeError) as e:
+        raise ValueError(f"Cannot convert {_short(value)} to a tensor of dtype {np.dtype(dtype).name}: {e}") from None
+    _check_supported(arr, value)
+    return arr
+
+
+def _refuse_lossy(value, dtype):
+    flat = np.asarray(value, dtype=object).ravel() if isinstance(value, (list, tuple)) else (value,)
+    for x in flat:
+        if isinstance(x, TensorLike):
+            continue
+        if isinstance(x, float) and (dtype.kind != "b") and not float(x).is_integer():
+            raise TypeError(f"Cannot convert {_short(value)} to EagerTensor of dtype "
+                            f"{dtypes.FROM_NUMPY[dtype].name}")
+
+
+def _check_supported(arr, value):
+    if arr.dtype not in dtypes.FROM_NUMPY:
+        raise TypeError(f"Cannot convert {_short(value)} to a tensor: dtype {arr.dtype} is not supported")
+
+
+def _short(value):
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."

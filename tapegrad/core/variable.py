@@ -1,0 +1,184 @@
+"""Variable: mutable state that tapes watch, as ``tf.Variable``.
+
+Copy-on-write keeps recorded gradients right: an assignment writes into the variable's buffer
+in place only when nothing else holds that buffer (no Tensor, no view, no recorded node: the
+buffer's reference count says so). Otherwise it swaps in a new buffer, and every value a tape
+saved stays as it was read. Optimizer updates between steps are therefore in place and free;
+an update while a persistent tape still holds the old value costs one copy, never a wrong
+gradient.
+"""
+import sys
+
+import numpy as np
+
+from . import dtypes
+from .errors import InvalidArgumentError
+from .tensor import TensorLike, TensorShape, new_tensor, to_array, _numpy_text
+
+_getrefcount = sys.getrefcount
+# References to an unshared buffer seen by ``_getrefcount(self._value)``: the slot, the argument.
+_UNSHARED = 2
+
+
+class Variable(TensorLike):
+    """A mutable tensor, as ``tf.Variable``.
+
+    >>> import tapegrad as tf
+    >>> v = tf.Variable([1.0, 2.0], name="w")
+    >>> v.assign_add([0.5, 0.5]).numpy()
+    array([1.5, 2.5], dtype=float32)
+    >>> v.name, v.trainable
+    ('w:0', True)
+    """
+
+    __slots__ = ("_value", "_name", "_trainable", "_leaf", "__weakref__")
+
+    def __init__(self, initial_value=None, trainable=None, validate_shape=True, caching_device=None,
+                 name=None, variable_def=None, dtype=None, import_scope=None, constraint=None,
+                 synchronization=None, aggregation=None, shape=None, experimental_enable_variable_lifting=True):
+        if initial_value is None:
+            raise ValueError("initial_value must be specified.")
+        if callable(initial_value):
+            initial_value = initial_value()
+        np_dtype = dtypes.numpy_dtype(dtype)
+        if isinstance(initial_value, TensorLike) and np_dtype is not None:
+            self._value = initial_value._value.astype(np_dtype)
+        else:
+            self._value = to_array(initial_value, np_dtype, copy=True)
+        if shape is not None and validate_shape and tuple(shape) != self._value.shape:
+            if not all(s is None or s == d for s, d in zip(shape, self._value.shape)):
+                raise ValueError(f"Variable initial value has shape {self._value.shape}, "
+                                 f"which is not compatible with shape {tuple(shape)}")
+        name = name or "Variable"
+        self._name = name if name.endswith(":0") else name + ":0"
+        self._trainable = True if trainable is None else bool(trainable)
+        self._leaf = (None, None)  # (active tapes, leaf node): see graph.read_node
+
+    # -- identity -------------------------------------------------------------------------
+    @property
+    def name(self):
+        return self._name
+
+    @property
+    def trainable(self):
+        return self._trainable
+
+    @trainable.setter
+    def trainable(self, value):
+        self._trainable = bool(value)
+        self._leaf = (None, None)
+
+    @property
+    def shape(self):
+        return TensorShape(self._value.shape)
+
+    def __repr__(self):
+        return (f"<tapegrad.Variable '{self._name}' shape={self.shape} dtype={self.dtype.name}, "
+                f"numpy={_numpy_text(self._value)}>")
+
+    def __str__(self):
+        return self.__repr__()
+
+    def __array__(self, dtype=None, copy=None):
+        # A copy: the buffer is the variable's to update in place.
+        return np.array(self._value, dtype=dtype, copy=True)
+
+    def __iter__(self):
+        return iter(self.read_value())
+
+    def __reduce__(self):
+        raise TypeError("Variables are not picklable; save their values with .numpy()")
+
+    # -- reading --------------------------------------------------------------------------
+    def read_value(self):
+        """The current value as a Tensor (recorded as a read by watching tapes)."""
+        from .graph import read_node, state
+        active = state.active
+        return new_tensor(self._value, read_node(self, active) if active else None)
+
+    value = read_value
+
+    # -- assignment (not differentiable) ---------------------------------------------------
+    def _new_value(self, value, op_name):
+        arr = to_array(value, self._value.dtype if not isinstance(value, TensorLike) else None)
+        if arr.dtype != self._value.dtype:
+            raise InvalidArgumentError(
+                f"{op_name}: cannot assign a value of dtype {dtypes.FROM_NUMPY[arr.dtype].name} to "
+                f"variable '{self._name}' of dtype {self.dtype.name}; cast it first")
+        if arr.shape != self._value.shape:
+            raise InvalidArgumentError(
+                f"{op_name}: cannot assign a value of shape {arr.shape} to variable '{self._name}' "
+                f"of shape {self._value.shape}")
+        return arr
+
+    def _owns_buffer(self):
+        return _getrefcount(self._value) <= _UNSHARED
+
+    def assign(self, value, use_locking=False, name=None, read_value=True):
+        arr = self._new_value(value, "assign")
+        if self._owns_buffer():
+            np.copyto(self._value, arr)
+        else:
+            self._value = arr.copy()
+        return self
+
+    def _update(self, ufunc, value, op_name):
+        arr = self._new_value(value, op_name)
+        if self._owns_buffer():
+            ufunc(self._value, arr, out=self._value)
+        else:
+            self._value = ufunc(self._value, arr)
+        return self
+
+    def assign_add(self, delta, use_locking=False, name=None, read_value=True):
+        return self._update(np.add, delta, "assign_add")
+
+    def assign_sub(self, delta, use_locking=False, name=None, read_value=True):
+        return self._update(np.subtract, delta, "assign_sub")
+
+    def _scatter(self, indices, updates, mode, op_name):
+        idx = np.asarray(to_array(indices))
+        if idx.dtype.kind not in "iu":
+            raise TypeError(f"{op_name}: indices must be integers, got dtype {idx.dtype}")
+        shape = self._value.shape
+        depth = idx.shape[-1] if idx.ndim else 0
+        if idx.ndim == 0 or depth > len(shape):
+            raise InvalidArgumentError(
+                f"{op_name}: indices of shape {idx.shape} do not index a variable of shape {shape}: "
+                f"the last dimension must be at most its rank {len(shape)}")
+        upd = to_array(updates, self._value.dtype if not isinstance(updates, TensorLike) else None)
+        if upd.dtype != self._value.dtype:
+            raise InvalidArgumentError(f"{op_name}: updates of dtype {upd.dtype} for variable '{self._name}' "
+                                       f"of dtype {self._value.dtype}")
+        want = idx.shape[:-1] + shape[depth:]
+        if upd.shape != want:
+            upd = np.broadcast_to(upd, want) if upd.ndim == 0 else upd
+            if upd.shape != want:
+                raise InvalidArgumentError(f"{op_name}: updates must have shape {want} for indices of shape "
+                                           f"{idx.shape} into shape {shape}, got {upd.shape}")
+        flat = idx.reshape(-1, depth)
+        for d in range(depth):
+            bad = (flat[:, d] < 0) | (flat[:, d] >= shape[d])
+            if bad.any():
+                raise InvalidArgumentError(f"{op_name}: index {flat[bad.argmax()].tolist()} is out of bounds "
+                                           f"for variable '{self._name}' of shape {shape}")
+        target = self._value if self._owns_buffer() else self._value.copy()
+        where = tuple(flat[:, d] for d in range(depth))
+        upd = upd.reshape((-1,) + shape[depth:])
+        if mode == "update":
+            target[where] = upd
+        elif mode == "add":
+            np.add.at(target, where, upd)
+        else:
+            np.subtract.at(target, where, upd)
+        self._value = target
+        return self
+
+    def scatter_nd_update(self, indices, updates, name=None):
+        return self._scatter(indices, updates, "update", "scatter_nd_update")
+
+    def scatter_nd_add(self, indices, updates, name=None):
+        return self._scatter(indices, updates, "add", "scatter_nd_add")
+
+    def scatter_nd_sub(self, indices, updates, name=None):
+        return self._scatter(indices, updates, "sub", "scatter_nd_sub")

@@ -1,0 +1,5 @@
+"""``tapegrad.math``: the ops registered under "math." (see ``docs/ops.md``)."""
+from . import ops as _ops  # noqa: F401  (registers every op)
+from .core.registry import namespace as _namespace
+
+globals().update(_namespace("math"))

@@ -1,0 +1,81 @@
+"""Random tensors from one seeded NumPy Generator (``tapegrad.random``).
+
+``set_seed(s)`` makes every later draw reproducible; an op-level ``seed=`` gives that op its
+own reproducible stream (derived from the global seed and the op seed), advancing on each call
+as TensorFlow's seeded ops do in eager mode. The numbers differ from TensorFlow's: only the
+distributions match.
+"""
+import numpy as np
+
+from ..core import dtypes
+from ..core.registry import export
+from ..core.tensor import new_tensor
+from ._util import normalize_shape, np_dtype, static_value
+
+_global_seed = None
+_generator = np.random.default_rng()
+_op_generators = {}
+
+
+@export("random.set_seed")
+def set_seed(seed):
+    """Reset the global random state: later draws repeat for the same ``seed``."""
+    global _global_seed, _generator
+    _global_seed = None if seed is None else int(seed)
+    _generator = np.random.default_rng(_global_seed)
+    _op_generators.clear()
+
+
+def generator(seed=None):
+    """The Generator an op with op-level ``seed`` (or None) draws from."""
+    if seed is None:
+        return _generator
+    key = int(seed)
+    gen = _op_generators.get(key)
+    if gen is None:
+        gen = _op_generators[key] = np.random.default_rng([key, _global_seed if _global_seed is not None else 0])
+    return gen
+
+
+def _float_dtype(dtype, op_name):
+    d = np_dtype(dtype, np.dtype(np.float32))
+    if d.kind != "f":
+        raise ValueError(f"{op_name}: dtype must be a float dtype, got {dtypes.FROM_NUMPY[d].name}")
+    return d
+
+
+@export("random.normal")
+def normal(shape, mean=0.0, stddev=1.0, dtype=dtypes.float32, seed=None, name=None):
+    """Samples from a normal distribution."""
+    d = _float_dtype(dtype, "random.normal")
+    z = generator(seed).standard_normal(normalize_shape(shape, "random.normal"))
+    return new_tensor((z * float(static_value(stddev)) + float(static_value(mean))).astype(d), None)
+
+
+@export("random.truncated_normal")
+def truncated_normal(shape, mean=0.0, stddev=1.0, dtype=dtypes.float32, seed=None, name=None):
+    """Normal samples redrawn until within two standard deviations of the mean."""
+    d = _float_dtype(dtype, "random.truncated_normal")
+    gen = generator(seed)
+    z = gen.standard_normal(normalize_shape(shape, "random.truncated_normal"))
+    bad = np.abs(z) > 2
+    while bad.any():
+        z[bad] = gen.standard_normal(int(bad.sum()))
+        bad = np.abs(z) > 2
+    return new_tensor((z * float(static_value(stddev)) + float(static_value(mean))).astype(d), None)
+
+
+@export("random.uniform")
+def uniform(shape, minval=0, maxval=None, dtype=dtypes.float32, seed=None, name=None):
+    """Uniform samples in [minval, maxval) (maxval defaults to 1 for floats; required for ints)."""
+    d = np_dtype(dtype, np.dtype(np.float32))
+    shape = normalize_shape(shape, "random.uniform")
+    lo = static_value(minval)
+    hi = static_value(maxval)
+    gen = generator(seed)
+    if d.kind in "iu":
+        if hi is None:
+            raise ValueError("random.uniform: maxval must be specified for an integer dtype")
+        return new_tensor(gen.integers(lo, hi, size=shape).astype(d), None)
+    hi = 1.0 if hi is None else hi
+    return new_tensor((gen.random(shape) * (float(hi) - float(lo)) + float(lo)).astype(d), None)
