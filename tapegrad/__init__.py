@@ -15,6 +15,7 @@ from .core.dtypes import (DType, as_dtype, float16, half, float32, float64, doub
 from .core.tensor import Tensor, TensorShape  # noqa: F401
 from .core.variable import Variable  # noqa: F401
 from .core.registry import convert_to_tensor, namespace as _namespace  # noqa: F401
+from .core.indexed_slices import IndexedSlices  # noqa: F401
 from .core.tape import GradientTape, UnconnectedGradients  # noqa: F401
 from .core.gradients import custom_gradient, stop_gradient  # noqa: F401
 from . import ops as _ops  # noqa: F401  (registers every op)
@@ -23,4 +24,14 @@ from . import math, nn, linalg, random, autodiff, test, testing  # noqa: F401
 globals().update(_namespace(""))
 
 newaxis = None
+
+
+def __getattr__(name):
+    # Heavy or optional parts load on first use, so ``import tapegrad`` stays light.
+    if name in ("keras", "optim"):
+        import importlib
+        module = importlib.import_module(f"{__name__}.{name}")
+        globals()[name] = module
+        return module
+    raise AttributeError(f"module 'tapegrad' has no attribute {name!r}")
 __version__ = "0.1.0"

@@ -15,6 +15,7 @@ from .graph import state
 from .tensor import Tensor, new_tensor
 from .variable import Variable
 from .broadcast import sum_to_shape
+from .indexed_slices import IndexedSlices, densify
 
 _ndarray = np.ndarray
 
@@ -89,6 +90,8 @@ def backward(tape, seeds, sources, release):
             needs = needs_of.get(node)
             if needs is None:
                 continue
+            if g.__class__ is IndexedSlices:
+                g = densify(g)
             parents = node.parents
             if raw:
                 inputs = node.inputs

@@ -100,6 +100,9 @@ def operand(a, active):
         return a._value, (read_node(a, active) if active else None)
     if isinstance(a, TensorLike):
         return a._value, a._node
+    if hasattr(a, "__tapegrad_tensor__"):  # IndexedSlices and other tensor-like types
+        t = a.__tapegrad_tensor__()
+        return t._value, t._node
     if isinstance(a, _ndarray):
         # A tape may save it: copy, so a later in-place change by the caller cannot alter it.
         return (to_array(a, copy=True) if active else to_array(a)), None

@@ -1,0 +1,1 @@
+"""``tapegrad.optim``: optimizers as composable, pure gradient transforms (optax-shaped)."""
