@@ -139,19 +139,39 @@ def _scalar_operand(a, other_dtype, op_name):
 
 
 _SCALARS = (int, float, complex, bool, np.generic)
+# Which dtype kinds a NumPy array may be converted from, for a tensor operand of a given kind.
+_CONVERTIBLE = {"f": "fiu", "c": "fciu", "i": "iu", "u": "iu", "b": "b"}
+
+
+def _convert_like(a, dtype, op_name):
+    """A non-tensor operand converted to the other operand's dtype, as TensorFlow converts it."""
+    if isinstance(a, _SCALARS):
+        return _scalar_operand(a, dtype, op_name)
+    if isinstance(a, _ndarray):
+        if a.dtype.kind not in _CONVERTIBLE.get(dtype.kind, dtype.kind):
+            raise TypeError(f"{op_name}: cannot convert a NumPy array of dtype {a.dtype} to "
+                            f"{dtypes.FROM_NUMPY[dtype].name} to combine it with a tensor")
+        return a.astype(dtype)  # a copy: a caller's later in-place change cannot reach a tape
+    return to_array(a, dtype)
 
 
 def binary_operands(x, y, active, op_name):
-    """Values and nodes of a binary op's operands, after TensorFlow's dtype rules."""
-    xs = isinstance(x, _SCALARS)
-    ys = isinstance(y, _SCALARS)
-    if xs and not ys:
+    """Values and nodes of a binary op's operands, after TensorFlow's dtype rules: a Python or
+    NumPy value next to a tensor takes the tensor's dtype; two tensors must agree."""
+    x_tensor = isinstance(x, TensorLike) or hasattr(x, "__tapegrad_tensor__")
+    y_tensor = isinstance(y, TensorLike) or hasattr(y, "__tapegrad_tensor__")
+    if x_tensor and not y_tensor:
+        xv, xn = operand(x, active)
+        return xv, xn, _convert_like(y, xv.dtype, op_name), None
+    if y_tensor and not x_tensor:
+        yv, yn = operand(y, active)
+        return _convert_like(x, yv.dtype, op_name), None, yv, yn
+    if not x_tensor and isinstance(x, _SCALARS) and not isinstance(y, _SCALARS):
         yv, yn = operand(y, active)
         return _scalar_operand(x, yv.dtype, op_name), None, yv, yn
-    if ys and not xs:
-        xv, xn = operand(x, active)
-        return xv, xn, _scalar_operand(y, xv.dtype, op_name), None
     xv, xn = operand(x, active)
+    if not x_tensor and isinstance(y, _SCALARS):
+        return xv, xn, _scalar_operand(y, xv.dtype, op_name), None
     yv, yn = operand(y, active)
     if xv.dtype is not yv.dtype and xv.dtype != yv.dtype:
         raise InvalidArgumentError(

@@ -133,12 +133,10 @@ class GradientTape:
     def _seeds(self, targets, output_gradients, raw):
         seeds = []
         for k, t in enumerate(targets):
-            if isinstance(t, Variable):
-                raise ValueError(f"gradient(): the target {t!r} is a Variable; differentiate a value "
-                                 f"computed from it (e.g. its read_value()) instead")
             if not isinstance(t, TensorLike):
                 continue
-            node = t._node
+            # A Variable target stands for itself (TF: d v / d v is ones, any other source None).
+            node = self._variable_target_node(t) if isinstance(t, Variable) else t._node
             if node is None or self._token not in node.tapes:
                 continue
             og = None if output_gradients is None else output_gradients[k]
@@ -151,6 +149,11 @@ class GradientTape:
                                      f"target has shape {t._value.shape}")
             seeds.append((node, g if raw else (og if isinstance(og, Tensor) else new_tensor(g, None))))
         return seeds
+
+    def _variable_target_node(self, variable):
+        node = Node(None, None, None, None, None, self._tokens, variable)
+        self._nodes.append(node)
+        return node
 
     def _gradient(self, targets, output_gradients, sources, release):
         for s in sources:
