@@ -230,27 +230,46 @@ def _unary(op):
 def _binary(op):
     forward = op.forward
     name_ = op.name
+    broadcasting = op.broadcasting
 
     def binary(x, y, name=None):
         st = state
         if st.raw:
             return forward(x, y)
         active = st.active
-        if x.__class__ is Tensor and y.__class__ is Tensor:
+        # Fast path: Tensors and Variables of one dtype (the hot loop of every model).
+        cx = x.__class__
+        cy = y.__class__
+        if (cx is Tensor or cx is Variable) and (cy is Tensor or cy is Variable):
             xv = x._value
             yv = y._value
-            xn = x._node
-            yn = y._node
+            if cx is Tensor:
+                xn = x._node
+            else:
+                xn = read_node(x, active) if active else None
+            if cy is Tensor:
+                yn = y._node
+            else:
+                yn = read_node(y, active) if active else None
             if xv.dtype is not yv.dtype and xv.dtype != yv.dtype:
                 binary_operands(x, y, active, name_)  # raises the dtype error
         else:
             xv, xn, yv, yn = binary_operands(x, y, active, name_)
         out = forward(xv, yv)
-        if (xn is None and yn is None) or not active:
-            if out.__class__ is not _ndarray:
-                out = _asarray(out)
+        if out.__class__ is not _ndarray:
+            out = _asarray(out)
+        if (xn is None and yn is None) or not active or op.vjp is None:
             return new_tensor(out, None)
-        return _finish(op, (xn, yn), (xv, yv), out, None, active)
+        shapes = None
+        if broadcasting:
+            shape = out.shape
+            xs = xv.shape if xv.__class__ is _ndarray else ()
+            ys = yv.shape if yv.__class__ is _ndarray else ()
+            if xs != shape or ys != shape:
+                shapes = (xs, ys)
+        if not op.save_inputs:
+            return record(op, (xn, yn), (None, None), out, None, active, shapes)
+        return record(op, (xn, yn), (xv, yv), out, None, active, shapes)
     return binary
 
 
