@@ -36,8 +36,7 @@ class Node:
 class _RecordingState(threading.local):
     """Per thread: the tapes recording now, and whether ops run on raw arrays.
 
-    ``active`` is rebuilt as a new tuple whenever the set of recording tapes changes, so its
-    identity is a cheap cache key (see ``read_node``). ``raw`` is True inside a backward pass
+    ``raw`` is True inside a backward pass
     that no tape records: gradient rules then run on bare ndarrays, with no wrappers.
     """
 
@@ -55,28 +54,35 @@ def refresh_active():
 
 
 def read_node(variable, active):
-    """The leaf node a read of ``variable`` gets under the recording tapes ``active``.
+    """The leaf node a read of ``variable`` gets under the recording tapes ``active`` (or None).
 
     A trainable variable is watched by every tape that watches accessed variables; any
-    variable by a tape that was asked to watch it. The answer is cached on the variable,
-    keyed by the identity of ``active``, so repeated reads under one tape cost one check.
+    variable by a tape that was asked to watch it. Each tape caches its leaf per variable
+    (``tape._leaves``), so repeated reads under one tape cost one dict lookup. The cache lives
+    in the tape, never in the variable: a variable pointing at its tapes would form a
+    reference cycle and keep a deleted tape's arrays alive.
     """
-    key, node = variable._leaf
-    if key is active:
+    key = id(variable)  # the cached leaf holds the variable, so the id cannot be reused meanwhile
+    if len(active) == 1:
+        tape = active[0]
+        node = tape._leaves.get(key)
+        if node is not None:
+            return node
+        if not tape._watches_variable(variable) or variable._value.dtype.kind not in "fc":
+            return None
+        node = Node(None, None, None, None, None, tape._tokens, variable)
+        tape._leaves[key] = node
+        tape._nodes.append(node)
         return node
-    tokens = []
-    watching = []
-    if variable._value.dtype.kind in "fc":
-        for tape in active:
-            if tape._watches_variable(variable):
-                tokens.append(tape._token)
-                watching.append(tape)
-    node = None
-    if tokens:
-        node = Node(None, None, None, None, None, tuple(tokens), variable)
-        for tape in watching:
-            tape._nodes.append(node)
-    variable._leaf = (active, node)
+    watching = [t for t in active if t._watches_variable(variable)]
+    if not watching or variable._value.dtype.kind not in "fc":
+        return None
+    node = watching[0]._leaves.get(key)
+    if node is None or any(t._leaves.get(key) is not node for t in watching):
+        node = Node(None, None, None, None, None, tuple(t._token for t in watching), variable)
+        for t in watching:
+            t._leaves[key] = node
+            t._nodes.append(node)
     return node
 
 

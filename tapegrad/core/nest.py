@@ -34,19 +34,20 @@ def flatten(structure):
 
 def pack_sequence_as(structure, flat):
     """Rebuild ``structure`` with the leaves taken in order from ``flat``."""
-    it = iter(flat)
+    return _build(structure, iter(flat))
 
-    def build(s):
-        if isinstance(s, dict):
-            built = {k: build(s[k]) for k in sorted(s)}
-            return type(s)((k, built[k]) for k in s) if type(s) is not dict else {k: built[k] for k in s}
-        if _is_namedtuple(s):
-            return type(s)(*[build(x) for x in s])
-        if isinstance(s, (list, tuple)):
-            return type(s)(build(x) for x in s)
-        return next(it)
 
-    return build(structure)
+def _build(s, leaves):
+    # A module-level function, not a closure: a recursive closure is a reference cycle that
+    # would keep the gradients it built alive until the garbage collector runs.
+    if isinstance(s, dict):
+        built = {k: _build(s[k], leaves) for k in sorted(s)}
+        return type(s)((k, built[k]) for k in s)
+    if _is_namedtuple(s):
+        return type(s)(*[_build(x, leaves) for x in s])
+    if isinstance(s, (list, tuple)):
+        return type(s)(_build(x, leaves) for x in s)
+    return next(leaves)
 
 
 def map_structure(fn, structure):

@@ -23,7 +23,7 @@ from . import dtypes
 from .errors import InvalidArgumentError
 from .graph import read_node, record, state
 from .tensor import Tensor, TensorLike, new_tensor, to_array
-from .variable import Variable
+from .variable import VARIABLE_TYPES, Variable
 
 _ndarray = np.ndarray
 _asarray = np.asarray
@@ -240,7 +240,7 @@ def _binary(op):
         # Fast path: Tensors and Variables of one dtype (the hot loop of every model).
         cx = x.__class__
         cy = y.__class__
-        if (cx is Tensor or cx is Variable) and (cy is Tensor or cy is Variable):
+        if (cx is Tensor or cx in VARIABLE_TYPES) and (cy is Tensor or cy in VARIABLE_TYPES):
             xv = x._value
             yv = y._value
             if cx is Tensor:

@@ -48,6 +48,7 @@ class GradientTape:
         self._tokens = (self._token,)
         self._nodes = []
         self._watched = {}  # id(variable) -> variable, in the order watched
+        self._leaves = {}   # id(variable) -> its leaf node on this tape (see graph.read_node)
 
     # -- context --------------------------------------------------------------------------
     def __enter__(self):
@@ -82,7 +83,7 @@ class GradientTape:
         """Forget everything recorded so far; inside the ``with`` block, keep recording afresh."""
         self._used = False
         self._new_record()
-        refresh_active()  # a new ``active`` tuple drops every variable's cached leaf
+        refresh_active()
 
     # -- watching -------------------------------------------------------------------------
     def watch(self, tensor):
@@ -91,7 +92,6 @@ class GradientTape:
             if isinstance(x, Variable):
                 if id(x) not in self._watched:
                     self._watched[id(x)] = x
-                x._leaf = (None, None)
             elif isinstance(x, TensorLike):
                 self._watch_tensor(x)
             else:
@@ -188,6 +188,7 @@ class GradientTape:
 
     def _release(self):
         self._nodes = None
+        self._leaves = {}
 
     def jacobian(self, target, sources, unconnected_gradients=UnconnectedGradients.NONE,
                  parallel_iterations=None, experimental_use_pfor=True):

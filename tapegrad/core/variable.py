@@ -18,6 +18,8 @@ from .tensor import TensorLike, TensorShape, new_tensor, to_array, _numpy_text
 _getrefcount = sys.getrefcount
 # References to an unshared buffer seen by ``_getrefcount(self._value)``: the slot, the argument.
 _UNSHARED = 2
+# Variable and its subclasses (Keras' variables): the op dispatch's fast path checks membership.
+VARIABLE_TYPES = set()
 
 
 class Variable(TensorLike):
@@ -31,7 +33,11 @@ class Variable(TensorLike):
     ('w:0', True)
     """
 
-    __slots__ = ("_value", "_name", "_trainable", "_leaf", "__weakref__")
+    __slots__ = ("_value", "_name", "_trainable", "__weakref__")
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        VARIABLE_TYPES.add(cls)
 
     def __init__(self, initial_value=None, trainable=None, validate_shape=True, caching_device=None,
                  name=None, variable_def=None, dtype=None, import_scope=None, constraint=None,
@@ -52,7 +58,6 @@ class Variable(TensorLike):
         name = name or "Variable"
         self._name = name if name.endswith(":0") else name + ":0"
         self._trainable = True if trainable is None else bool(trainable)
-        self._leaf = (None, None)  # (active tapes, leaf node): see graph.read_node
 
     # -- identity -------------------------------------------------------------------------
     @property
@@ -65,8 +70,8 @@ class Variable(TensorLike):
 
     @trainable.setter
     def trainable(self, value):
+        # A tape that already watches this variable keeps watching it (as in TF).
         self._trainable = bool(value)
-        self._leaf = (None, None)
 
     @property
     def shape(self):
@@ -182,3 +187,6 @@ class Variable(TensorLike):
 
     def scatter_nd_sub(self, indices, updates, name=None):
         return self._scatter(indices, updates, "sub", "scatter_nd_sub")
+
+
+VARIABLE_TYPES.add(Variable)
