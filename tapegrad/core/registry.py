@@ -73,7 +73,7 @@ def namespace(prefix):
 
 
 def defop(name, forward, vjp, *, arity="nary", api=(), broadcasting=False, save_inputs=True,
-          save_output=True, notes=""):
+          save_output=True, notes="", doc=None):
     """Register a primitive and return the function that applies it.
 
     ``arity``: "unary" and "binary" get dispatchers specialised for speed (binary ones also
@@ -87,9 +87,20 @@ def defop(name, forward, vjp, *, arity="nary", api=(), broadcasting=False, save_
     REGISTRY[name] = op
     fn = {"unary": _unary, "binary": _binary, "nary": _nary}[arity](op)
     fn.__name__ = fn.__qualname__ = name
+    fn.__doc__ = doc or _default_doc(op)
     fn.op = op
     export(*api)(fn)
     return fn
+
+
+def _default_doc(op):
+    public = next((n for n in op.api if "." not in n), op.api[0] if op.api else None)
+    text = f"``{op.name}``, as ``tf.{public}``." if public else f"The ``{op.name}`` primitive."
+    if op.broadcasting:
+        text += " Inputs broadcast."
+    if op.vjp is None:
+        text += " Not differentiable (a gradient through it is None)."
+    return text + (" " + op.notes if op.notes else "")
 
 
 # -- operands -------------------------------------------------------------------------------
