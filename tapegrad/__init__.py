@@ -19,7 +19,7 @@ from .core.indexed_slices import IndexedSlices  # noqa: F401
 from .core.tape import GradientTape, UnconnectedGradients  # noqa: F401
 from .core.gradients import custom_gradient, stop_gradient  # noqa: F401
 from . import ops as _ops  # noqa: F401  (registers every op)
-from . import math, nn, linalg, random, autodiff, test, testing  # noqa: F401
+from . import math, nn, linalg, random, autodiff, debugging, test, testing  # noqa: F401
 
 globals().update(_namespace(""))
 

@@ -70,8 +70,9 @@ def backward(tape, seeds, sources, release):
             grads[node] = g if old is None else old + g
 
     raw = not state.active
-    previous_raw = state.raw
+    previous = state.raw, state.in_backward
     state.raw = raw
+    state.in_backward = True
     try:
         for i in range(len(nodes) - 1, -1, -1):
             node = nodes[i]
@@ -118,5 +119,5 @@ def backward(tape, seeds, sources, release):
             if release and len(node.tapes) == 1:
                 node.release()
     finally:
-        state.raw = previous_raw
+        state.raw, state.in_backward = previous
     return results

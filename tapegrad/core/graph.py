@@ -8,8 +8,7 @@ Nodes name their tapes by *token* (a bare object), never by the tape itself: a t
 list of its nodes, so a node pointing back at its tape would make a reference cycle, and arrays
 would wait for the garbage collector instead of being freed when the tape goes.
 """
-import threading
-
+from .state import note_dead_end, refresh_active, state  # noqa: F401  (re-exported)
 from .tensor import new_tensor
 
 
@@ -31,26 +30,6 @@ class Node:
     def release(self):
         """Drop what the backward pass needed (a non-persistent tape that has used it)."""
         self.parents = self.inputs = self.out = self.static = None
-
-
-class _RecordingState(threading.local):
-    """Per thread: the tapes recording now, and whether ops run on raw arrays.
-
-    ``raw`` is True inside a backward pass
-    that no tape records: gradient rules then run on bare ndarrays, with no wrappers.
-    """
-
-    def __init__(self):
-        self.stack = []     # entered tapes, outermost first (recording or not)
-        self.active = ()    # the recording ones
-        self.raw = False
-
-
-state = _RecordingState()
-
-
-def refresh_active():
-    state.active = tuple(t for t in state.stack if t._recording)
 
 
 def read_node(variable, active):
@@ -92,6 +71,11 @@ def record(op, parents, inputs, out, static, active, shapes=None):
     ``parents`` holds the input nodes (None where an input is not recorded); the output is
     kept for the backward pass only if the op's rule uses it (``op.save_output``).
     """
+    if op.vjp is None or out.dtype.kind not in "fc":
+        # Not differentiable (floor, argmax, a cast to int ...): the gradient through it is None.
+        what = op.name if op.vjp is None else f"{op.name} (to {out.dtype})"
+        note_dead_end(what, parents, active)
+        return new_tensor(out, None)
     if len(active) == 1:  # the common case: one tape
         tape = active[0]
         tok = tape._token
@@ -100,13 +84,9 @@ def record(op, parents, inputs, out, static, active, shapes=None):
                 break
         else:
             return new_tensor(out, None)
-        if out.dtype.kind not in "fc":
-            return new_tensor(out, None)
         node = Node(op, parents, inputs, out if op.save_output else None, static, tape._tokens, None, shapes)
         tape._nodes.append(node)
         return new_tensor(out, node)
-    if out.dtype.kind not in "fc":
-        return new_tensor(out, None)
     on = [t for t in active
           if any(p is not None and t._token in p.tapes for p in parents)]
     if not on:

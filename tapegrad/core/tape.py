@@ -2,16 +2,29 @@
 import contextlib
 import enum
 import logging
+import warnings
 
 import numpy as np
 
 from . import nest
 from .backward import backward
+from .explain import explain
 from .graph import Node, refresh_active, state
 from .tensor import Tensor, TensorLike, new_tensor
 from .variable import Variable
 
 logger = logging.getLogger("tapegrad")
+_warn_on_none = [False]  # set by tapegrad.debugging.warn_on_none_gradients
+
+
+def warn_on_none_gradients(enabled=True):
+    """Make every ``gradient()`` that returns None for a source warn, saying why."""
+    _warn_on_none[0] = bool(enabled)
+
+
+def why_none(source):
+    """Why the last ``gradient()`` in this thread returned None for ``source`` (or None)."""
+    return state.none_reasons.get(id(source))
 
 
 class UnconnectedGradients(enum.Enum):
@@ -49,6 +62,9 @@ class GradientTape:
         self._nodes = []
         self._watched = {}  # id(variable) -> variable, in the order watched
         self._leaves = {}   # id(variable) -> its leaf node on this tape (see graph.read_node)
+        self._dead_ends = []  # (what, parent nodes): non-differentiable steps (see explain.py)
+        self._escapes = []    # (node, how): recorded values that left the library
+        self._none_reasons = {}  # id(source) -> why its last gradient() result was None
 
     # -- context --------------------------------------------------------------------------
     def __enter__(self):
@@ -180,11 +196,36 @@ class GradientTape:
         release = not self._persistent
         try:
             grads = self._gradient(flat_targets, flat_out, flat_sources, release)
+            if any(g is None for g in grads):
+                self._note_none_reasons(flat_targets, flat_sources, grads)
         finally:
             if release:
                 self._release()
         out = [_finish_gradient(g, s, unconnected) for g, s in zip(grads, flat_sources)]
         return nest.pack_sequence_as(sources, out)
+
+    def _note_none_reasons(self, targets, sources, grads):
+        reasons = explain(self, targets, sources, grads)
+        self._none_reasons = {id(s): r for s, r in zip(sources, reasons) if r is not None}
+        state.none_reasons = dict(self._none_reasons)
+        if _warn_on_none[0]:
+            for s, r in zip(sources, reasons):
+                if r is not None:
+                    warnings.warn(f"GradientTape.gradient returned None: {r}", stacklevel=4)
+
+    def why_none(self, source):
+        """Why the last ``gradient()`` call returned None for ``source`` (None if it did not).
+
+        >>> import tapegrad as tf
+        >>> w = tf.Variable(1.0, trainable=False)
+        >>> with tf.GradientTape() as tape:
+        ...     y = w * 2.0
+        >>> tape.gradient(y, w) is None
+        True
+        >>> print(tape.why_none(w))
+        the variable 'Variable:0' is not trainable, so the tape does not watch it automatically: call tape.watch(variable) inside the `with` block
+        """
+        return self._none_reasons.get(id(source))
 
     def _release(self):
         self._nodes = None

@@ -9,6 +9,7 @@ import numpy as np
 
 from . import dtypes
 from .errors import InvalidArgumentError
+from .state import note_escape, state
 
 
 class TensorShape(tuple):
@@ -95,6 +96,8 @@ class TensorLike:
 
     def numpy(self):
         """A copy of the value as a NumPy array (or NumPy scalar for a 0-d tensor), as in TF."""
+        if state.active:
+            _escaping(self, "numpy()")
         value = self._value.copy()
         return value[()] if value.ndim == 0 else value
 
@@ -110,12 +113,18 @@ class TensorLike:
         return self._value.shape[0]
 
     def __bool__(self):
+        if state.active:
+            _escaping(self, "bool()")
         return bool(self._value)
 
     def __float__(self):
+        if state.active:
+            _escaping(self, "float()")
         return float(self._value)
 
     def __int__(self):
+        if state.active:
+            _escaping(self, "int()")
         return int(self._value)
 
     def __index__(self):
@@ -138,6 +147,14 @@ class TensorLike:
         return Reference(self)
 
     experimental_ref = ref
+
+
+def _escaping(t, how):
+    # Noted so that a None gradient can be explained ("the value left the library"). Variables
+    # have no node: their reads are explained from the tape's own records.
+    node = getattr(t, "_node", None)
+    if node is not None:
+        note_escape(node, how)
 
 
 class Tensor(TensorLike):

@@ -13,6 +13,7 @@ import numpy as np
 
 from . import dtypes
 from .errors import InvalidArgumentError
+from .state import note_dead_end, state
 from .tensor import TensorLike, TensorShape, new_tensor, to_array, _numpy_text
 
 _getrefcount = sys.getrefcount
@@ -97,7 +98,7 @@ class Variable(TensorLike):
     # -- reading --------------------------------------------------------------------------
     def read_value(self):
         """The current value as a Tensor (recorded as a read by watching tapes)."""
-        from .graph import read_node, state
+        from .graph import read_node
         active = state.active
         return new_tensor(self._value, read_node(self, active) if active else None)
 
@@ -105,6 +106,8 @@ class Variable(TensorLike):
 
     # -- assignment (not differentiable) ---------------------------------------------------
     def _new_value(self, value, op_name):
+        if state.active and getattr(value, "_node", None) is not None:
+            note_dead_end(f"{op_name} to variable '{self._name}'", (value._node,), state.active)
         arr = to_array(value, self._value.dtype if not isinstance(value, TensorLike) else None)
         if arr.dtype != self._value.dtype:
             raise InvalidArgumentError(
