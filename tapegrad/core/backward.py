@@ -11,6 +11,7 @@ no recursion and no sort):
 """
 import numpy as np
 
+from . import numerics
 from .graph import state
 from .tensor import Tensor, new_tensor
 from .variable import Variable
@@ -105,6 +106,8 @@ def backward(tape, seeds, sources, release):
                 in_grads = node.op.vjp(g, ans, needs, *inputs)
             else:
                 in_grads = node.op.vjp(g, ans, needs, *inputs, **static)
+            if numerics.enabled:
+                numerics.check_gradients(node, in_grads)
             shapes = node.shapes
             for k, p in enumerate(parents):
                 if not needs[k]:

@@ -8,6 +8,7 @@ Nodes name their tapes by *token* (a bare object), never by the tape itself: a t
 list of its nodes, so a node pointing back at its tape would make a reference cycle, and arrays
 would wait for the garbage collector instead of being freed when the tape goes.
 """
+from . import numerics
 from .state import note_dead_end, refresh_active, state  # noqa: F401  (re-exported)
 from .tensor import new_tensor
 
@@ -15,7 +16,7 @@ from .tensor import new_tensor
 class Node:
     """One recorded op (``op`` set) or one leaf: a watched tensor or a variable read (``var``)."""
 
-    __slots__ = ("op", "parents", "inputs", "out", "static", "tapes", "var", "shapes")
+    __slots__ = ("op", "parents", "inputs", "out", "static", "tapes", "var", "shapes", "site")
 
     def __init__(self, op, parents, inputs, out, static, tapes, var=None, shapes=None):
         self.op = op              # Op, or None for a leaf
@@ -26,6 +27,7 @@ class Node:
         self.tapes = tapes        # tuple of tape tokens this node is recorded on
         self.var = var            # the Variable a leaf reads, else None
         self.shapes = shapes      # input shapes when the op broadcast them, else None
+        self.site = None          # where the op was called (set while check_numerics is on)
 
     def release(self):
         """Drop what the backward pass needed (a non-persistent tape that has used it)."""
@@ -86,6 +88,8 @@ def record(op, parents, inputs, out, static, active, shapes=None):
             return new_tensor(out, None)
         node = Node(op, parents, inputs, out if op.save_output else None, static, tape._tokens, None, shapes)
         tape._nodes.append(node)
+        if numerics.enabled:
+            node.site = numerics.call_site()
         return new_tensor(out, node)
     on = [t for t in active
           if any(p is not None and t._token in p.tapes for p in parents)]
@@ -95,4 +99,6 @@ def record(op, parents, inputs, out, static, active, shapes=None):
                 tuple(t._token for t in on), None, shapes)
     for t in on:
         t._nodes.append(node)
+    if numerics.enabled:
+        node.site = numerics.call_site()
     return new_tensor(out, node)

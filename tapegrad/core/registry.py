@@ -21,6 +21,7 @@ import numpy as np
 
 from . import dtypes
 from .errors import InvalidArgumentError
+from . import numerics
 from .graph import read_node, record, state
 from .tensor import Tensor, TensorLike, new_tensor, to_array
 from .variable import VARIABLE_TYPES, Variable
@@ -218,6 +219,7 @@ def _finish(op, parents, inputs, out, static, active):
 
 def _unary(op):
     forward = op.forward
+    name_ = op.name
 
     def unary(x, name=None):
         st = state
@@ -230,6 +232,8 @@ def _unary(op):
         else:
             xv, xn = operand(x, active)
         out = forward(xv)
+        if numerics.enabled:
+            numerics.check_output(name_, out)
         if xn is None or not active:
             if out.__class__ is not _ndarray:
                 out = _asarray(out)
@@ -269,6 +273,8 @@ def _binary(op):
         out = forward(xv, yv)
         if out.__class__ is not _ndarray:
             out = _asarray(out)
+        if numerics.enabled:
+            numerics.check_output(name_, out)
         if (xn is None and yn is None) or not active:
             return new_tensor(out, None)
         shapes = None
@@ -300,6 +306,8 @@ def _nary(op):
             values.append(v)
             parents.append(n)
         out = forward(*values, **static)
+        if numerics.enabled:
+            numerics.check_output(op.name, out)
         return _finish(op, tuple(parents), tuple(values), out, static or None, active)
     return nary
 
