@@ -189,8 +189,6 @@ def test_embedding_lookup_of_div_shards_equals_the_whole_table():
     np.testing.assert_array_equal(got, TABLE[[[3, 0], [1, 2]]])
 
 
-@pytest.mark.xfail(strict=True, reason="engine: tape.gradient returns an IndexedSlices built in raw mode "
-                   "with ndarray values, and concat_slices gives ndarray indices; TF's are Tensors")
 def test_values_and_indices_are_tensors_as_tf():
     v = tf.Variable(TABLE)
     with tf.GradientTape() as tape:

@@ -118,7 +118,7 @@ def backward(tape, seeds, sources, release):
                 if shapes is not None and gk.shape != shapes[k]:
                     gk = sum_to_shape(gk, shape=shapes[k])
                 old = grads.get(p)
-                grads[p] = gk if old is None else old + gk
+                grads[p] = gk if old is None else gk + old  # (TF's order for IndexedSlices rows)
             if release and len(node.tapes) == 1:
                 node.release()
     finally:

@@ -90,7 +90,7 @@ def check_gradients(f, args, order=1, eps=1e-6, rtol=1e-5, atol=1e-6, seed=0, di
             total = None
             for i, g in zip(diff, gs):
                 if g is not None:
-                    term = API["reduce_sum"](g * ws[i])
+                    term = API["reduce_sum"](convert_to_tensor(g) * ws[i])
                     total = term if total is None else total + term
             return total if total is not None else new_tensor(np.zeros((), np.float64), None)
 

@@ -56,6 +56,13 @@ class IndexedSlices:
         np.add.at(out, self._indices(), values)
         return out
 
+    def as_tensors(self):
+        """The same slices with values, indices and dense_shape as Tensors (what users get)."""
+        def tensor(x, dtype=None):
+            return x if isinstance(x, TensorLike) else new_tensor(np.asarray(x, dtype), None)
+        return IndexedSlices(tensor(self.values), tensor(self.indices),
+                             None if self.dense_shape is None else tensor(self.dense_shape, np.int32))
+
     def __tapegrad_tensor__(self, dtype=None):
         d = self.dense()
         return d if isinstance(d, TensorLike) else new_tensor(d, None)
@@ -85,7 +92,10 @@ def concat_slices(a, b):
         values = API["concat"]([a.values, b.values], 0)
     else:
         values = np.concatenate([np.asarray(a.values), np.asarray(b.values)])
-    return IndexedSlices(values, np.concatenate([a._indices(), b._indices()]), a.dense_shape)
+    indices = np.concatenate([a._indices(), b._indices()])
+    if isinstance(a.indices, TensorLike) or isinstance(b.indices, TensorLike):
+        indices = new_tensor(indices, None)
+    return IndexedSlices(values, indices, a.dense_shape)
 
 
 def densify(g):

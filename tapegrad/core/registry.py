@@ -330,8 +330,10 @@ def convert_to_tensor(value, dtype=None, dtype_hint=None, name=None):
         return value.__tapegrad_tensor__(dtype)
     np_dtype = dtypes.numpy_dtype(dtype)
     if np_dtype is None and dtype_hint is not None and not isinstance(value, (np.ndarray, np.generic)):
-        try:
-            return new_tensor(to_array(value, dtypes.numpy_dtype(dtype_hint)), None)
-        except (TypeError, ValueError):
-            pass
+        hint = dtypes.numpy_dtype(dtype_hint)
+        inferred = to_array(value)
+        # A hint applies only where it keeps the value's kind (TF: 1.0 with an int hint stays float).
+        if inferred.dtype.kind == hint.kind or (inferred.dtype.kind in "iu" and hint.kind in "fc"):
+            return new_tensor(inferred.astype(hint), None)
+        return new_tensor(inferred, None)
     return new_tensor(to_array(value, np_dtype, copy=True), None)

@@ -9,6 +9,8 @@ import numpy as np
 from . import nest
 from .backward import backward
 from .explain import explain
+from .indexed_slices import IndexedSlices
+from .registry import convert_to_tensor
 from .graph import Node, refresh_active, state
 from .tensor import Tensor, TensorLike, new_tensor
 from .variable import Variable
@@ -303,7 +305,7 @@ def _stack_rows(rows, lead_shape, source, unconnected):
     if not rows:
         return new_tensor(np.zeros(tuple(lead_shape) + sv.shape, sv.dtype), None)
     zero = np.zeros(sv.shape, sv.dtype)
-    filled = [zero if r is None else r for r in rows]
+    filled = [zero if r is None else convert_to_tensor(r) if isinstance(r, IndexedSlices) else r for r in rows]
     if any(isinstance(r, Tensor) and r._node is not None for r in filled):
         return _api("reshape")(_api("stack")(filled), tuple(lead_shape) + sv.shape)
     stacked = np.stack([np.asarray(r) for r in filled])
@@ -315,6 +317,8 @@ def _finish_gradient(g, source, unconnected):
         if unconnected is UnconnectedGradients.ZERO:
             return new_tensor(np.zeros(source._value.shape, source._value.dtype), None)
         return None
-    if isinstance(g, TensorLike) or hasattr(g, "__tapegrad_tensor__"):
+    if isinstance(g, IndexedSlices):
+        return g.as_tensors()
+    if isinstance(g, TensorLike):
         return g
     return new_tensor(np.asarray(g), None)
