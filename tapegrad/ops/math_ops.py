@@ -75,6 +75,47 @@ divide_no_nan = defop("divide_no_nan", _divide_no_nan_forward, _divide_no_nan_vj
                       api=("math.divide_no_nan",), broadcasting=True, save_output=False,
                       notes="x / y, and 0 where y == 0 (even for x = 0 or inf); gradients 0 there too.")
 
+@export("math.reciprocal_no_nan")
+def reciprocal_no_nan(x, name=None):
+    """``1 / x``, and 0 where ``x`` is 0, as ``tf.math.reciprocal_no_nan`` (``divide_no_nan(1, x)``)."""
+    return divide_no_nan(1, x)
+
+
+def _nonzero(x):
+    """1 where x != 0, else 0, in x's dtype (a Python scalar stays a Python scalar)."""
+    if isinstance(x, (int, float)):
+        return 1.0 if x != 0 else 0.0
+    return cast_(not_equal(x, 0), dtype=np.asarray(x).dtype)
+
+
+def _x_times(fn):
+    """x * fn(y), and 0 where x == 0 (whatever fn(y) is: inf, nan)."""
+    def forward(x, y):
+        with np.errstate(divide="ignore", invalid="ignore"):
+            v = np.multiply(x, fn(y))
+        return np.where(np.equal(x, 0), 0, v)
+    return forward
+
+
+def _xlogy_vjp(g, ans, needs, x, y):
+    # TF's _XLogyGrad: d/dx = xlogy(x != 0, y), d/dy = xdivy(x, y) (both 0 where x == 0).
+    return (g * xlogy(_nonzero(x), y) if needs[0] else None,
+            g * xdivy(x, y) if needs[1] else None)
+
+
+def _xdivy_vjp(g, ans, needs, x, y):
+    # TF's _XDivyGrad: d/dx = xdivy(x != 0, y), d/dy = xdivy(-x, y**2).
+    return (g * xdivy(_nonzero(x), y) if needs[0] else None,
+            g * xdivy(-x, y * y) if needs[1] else None)
+
+
+xlogy = defop("xlogy", _x_times(np.log), _xlogy_vjp, arity="binary", api=("math.xlogy",),
+              broadcasting=True, save_output=False,
+              notes="x*log(y), 0 where x == 0 (even for y = 0); gradients 0 there, as TF.")
+xdivy = defop("xdivy", _x_times(np.reciprocal), _xdivy_vjp, arity="binary", api=("math.xdivy",),
+              broadcasting=True, save_output=False,
+              notes="x/y, 0 where x == 0 (even for y = 0); gradients 0 there, as TF.")
+
 negative = defop("negative", np.negative, lambda g, ans, needs, x: (-g,),
                  arity="unary", api=_names("negative"), save_inputs=False, save_output=False)
 
@@ -441,7 +482,7 @@ ceil = defop("ceil", np.ceil, None, arity="unary", api=("math.ceil",), notes="No
 rint = defop("rint", np.rint, None, arity="unary", api=("math.rint",),
              notes="Half to even. No gradient (None).")
 
-from .array_ops import where, _where3 as _where, _zeros_like, _ones_like  # noqa: E402,F401  (rules only)
+from .array_ops import where, _where3 as _where, _zeros_like, _ones_like, cast_  # noqa: E402,F401  (rules)
 
 
 # -- no gradient: integer division, comparisons, logic, predicates ------------------------------

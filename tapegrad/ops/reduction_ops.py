@@ -13,7 +13,7 @@ from ..core.gradients import stop_gradient
 from ..core.registry import defop, export, convert_to_tensor
 from ..core.tensor import TensorLike
 from ._util import dtype_name, normalize_axis, np_dtype, static_value
-from .array_ops import _reshape, _transpose, cast_
+from .array_ops import _reshape, _transpose, cast_, _zeros_like, _ones_like
 from ..core.broadcast import broadcast_to
 from . import math_ops as m
 
@@ -260,6 +260,39 @@ def cumprod(x, axis=0, exclusive=False, reverse=False, name=None):
     """Cumulative product along ``axis``, as ``tf.math.cumprod``."""
     x, a = _scan_args(x, axis, "cumprod")
     return _cumprod(x, axis=a, exclusive=bool(exclusive), reverse=bool(reverse))
+
+
+def _logsumexp_scan(x, axis, dtype):
+    return np.logaddexp.accumulate(x, axis=axis, dtype=dtype)
+
+
+_cumulative_logsumexp_forward = _scan_forward(_logsumexp_scan, -np.inf)
+
+
+def _cumulative_logsumexp_vjp(g, ans, needs, x, axis, exclusive, reverse):
+    # TF's _CumulativeLogsumexpGrad: the positive and negative parts of g go through log space
+    # separately (log of a non-positive part: the dtype's lowest value), so nothing overflows.
+    lowest = _zeros_like(g) + float(np.finfo(np.asarray(g).dtype).min)
+    grads = []
+    for part in (g, -g):
+        positive = m.greater(part, 0)
+        log_part = m.where(positive, m.log(m.where(positive, part, _ones_like(part))), lowest)
+        grads.append(m.exp(_cumulative_logsumexp(log_part - ans, axis=axis, exclusive=exclusive,
+                                                 reverse=not reverse) + x))
+    return (grads[0] - grads[1],)
+
+
+_cumulative_logsumexp = defop("cumulative_logsumexp", _cumulative_logsumexp_forward, _cumulative_logsumexp_vjp,
+                              notes="log(cumsum(exp(x))) without overflow; gradient computed in log "
+                                    "space, as TF.")
+
+
+@export("math.cumulative_logsumexp")
+def cumulative_logsumexp(x, axis=0, exclusive=False, reverse=False, name=None):
+    """``log(cumsum(exp(x)))`` along ``axis`` without overflow, as ``tf.math.cumulative_logsumexp``."""
+    x, a = _scan_args(x, axis, "cumulative_logsumexp")
+    _require_float(x, "cumulative_logsumexp")
+    return _cumulative_logsumexp(x, axis=a, exclusive=bool(exclusive), reverse=bool(reverse))
 
 
 # -- product --------------------------------------------------------------------------------

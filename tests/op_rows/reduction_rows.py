@@ -82,6 +82,16 @@ ROWS = [
         lambda x: _exclusive(np.cumprod, x, 0, True), id="exclusive,reverse"),
     Row("cumprod", grads(tf.math.cumprod), [np.array([2.0, 0.0, 3.0])], lambda x: [np.array([1.0, 0.0, 0.0])],
         order=0, id="zero-gets-0(TF)"),
+    Row("cumulative_logsumexp", lambda x: tf.math.cumulative_logsumexp(x, axis=1), [randn(2, 4) * 2],
+        lambda x: np.log(np.cumsum(np.exp(x), axis=1)), id="axis=1"),
+    # (the last row of an exclusive reverse scan is -inf: sliced off for the finite differences)
+    Row("cumulative_logsumexp", lambda x: tf.math.cumulative_logsumexp(x, exclusive=True, reverse=True)[:-1],
+        [randn(4, 2) * 2], lambda x: np.log(_exclusive(np.cumsum, np.exp(x), 0, True))[:-1],
+        id="exclusive,reverse"),
+    Row("cumulative_logsumexp", lambda x: tf.math.cumulative_logsumexp(x, exclusive=True),
+        [np.array([0.0, 1.0])], lambda x: np.array([-np.inf, 0.0]), order=0, id="exclusive-first=-inf"),
+    Row("cumulative_logsumexp", tf.math.cumulative_logsumexp, [np.array([1000.0, 1001.0, -1000.0])],
+        lambda x: 1000.0 + np.log(np.cumsum(np.exp(x - 1000.0))), order=0, id="no-overflow"),
     # variance, std, moments (composites of reduce_mean)
     Row("reduce_mean", lambda x: tf.math.reduce_variance(x, axis=1), [randn(3, 4)], lambda x: x.var(axis=1),
         id="reduce_variance"),
