@@ -416,7 +416,7 @@ abs = defop("abs", np.abs, lambda g, ans, needs, x: (g * sign(x),),  # noqa: A00
             arity="unary", api=_names("abs"), save_output=False,
             notes="Gradient at 0 is 0 (sign(0) = 0), as in TensorFlow.")
 
-sign = defop("sign", np.sign, lambda g, ans, needs, x: (g * 0,),
+sign = defop("sign", np.sign, lambda g, ans, needs, x: (_zeros_like(g),),  # zeros even where g is inf
              arity="unary", api=_names("sign"), save_inputs=False, save_output=False,
              notes="Gradient is zeros (not None), as in TensorFlow.")
 
