@@ -494,8 +494,13 @@ def _floordiv_forward(x, y):
 
 floordiv = defop("floordiv", _floordiv_forward, None, arity="binary",
                  api=("math.floordiv",), notes="No gradient (None).")
-floormod = defop("floormod", np.mod, None, arity="binary", api=("math.floormod", "math.mod"),
-                 notes="No gradient (None). The sign follows the divisor, as Python's %.")
+# TF 2.21 differentiates floormod (the issue text said it does not; TF is the bar):
+# x - floor(x / y) * y, with floor(x / y) held constant.
+floormod = defop("floormod", np.mod,
+                 lambda g, ans, needs, x, y: (g if needs[0] else None, -g * floordiv(x, y) if needs[1] else None),
+                 arity="binary", api=("math.floormod", "math.mod"), broadcasting=True, save_output=False,
+                 notes="The sign follows the divisor, as Python's %. Gradient as TF 2.21: x gets g, "
+                       "y gets -g * floor(x / y).")
 
 equal = defop("equal", np.equal, None, arity="binary", api=_names("equal"))
 not_equal = defop("not_equal", np.not_equal, None, arity="binary", api=_names("not_equal"))
