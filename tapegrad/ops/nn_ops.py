@@ -775,17 +775,22 @@ def _max_pool_grad_forward(x, g, index):
 _max_pool = defop("max_pool", _max_pool_forward, _max_pool_vjp, save_output=False,
                   notes="A window's gradient goes to its first maximum in row-major order (TF's CPU "
                         "tie rule); overlapping windows add up.")
-# x rides along in the two below only so that their gradient in it is zeros (not None), as TF's.
-_max_pool_grad = defop("max_pool_grad", _max_pool_grad_forward,
-                       lambda h, ans, needs, x, g, index: (zeros_like(x) if needs[0] else None,
-                                                           _max_pool_grad_grad(x, h, index=index) if needs[1] else None),
-                       save_output=False,
+# x rides along in the two below only so that their gradient in it is zeros (not None), as TF's
+# MaxPoolGradGrad rules give.
+
+def _max_pool_grad_vjp(h, ans, needs, x, g, index):
+    return zeros_like(x) if needs[0] else None, _max_pool_grad_grad(x, h, index=index) if needs[1] else None
+
+
+def _max_pool_grad_grad_vjp(k, ans, needs, x, h, index):
+    return zeros_like(x) if needs[0] else None, _max_pool_grad(x, k, index=index) if needs[1] else None
+
+
+_max_pool_grad = defop("max_pool_grad", _max_pool_grad_forward, _max_pool_grad_vjp, save_output=False,
                        notes="Scatter-add of the pooled gradient to the argmax positions (a constant index); "
                              "zeros for x.")
 _max_pool_grad_grad = defop("max_pool_grad_grad", lambda x, h, index: np.asarray(h).reshape(-1)[index],
-                            lambda k, ans, needs, x, h, index: (zeros_like(x) if needs[0] else None,
-                                                                _max_pool_grad(x, k, index=index) if needs[1] else None),
-                            save_output=False,
+                            _max_pool_grad_grad_vjp, save_output=False,
                             notes="Gather at the argmax positions: the adjoint of max_pool_grad; zeros for x.")
 
 
