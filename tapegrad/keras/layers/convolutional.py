@@ -1,0 +1,154 @@
+"""Conv2D and the 2-D pooling layers (channels_last, as Keras' default).
+
+They call ``tapegrad.nn.conv2d`` / ``max_pool2d`` / ``avg_pool2d`` (TensorFlow's padding rules).
+"""
+import tapegrad as tg
+
+from .. import activations, backend, initializers, regularizers
+from .layer import InputSpec, Layer
+
+
+def _pair(value, name):
+    if isinstance(value, int):
+        return (value, value)
+    value = tuple(int(v) for v in value)
+    if len(value) != 2:
+        raise ValueError(f"The `{name}` argument must be a tuple of 2 integers. Received: {name}={value}")
+    return value
+
+
+def _padding(padding):
+    padding = str(padding).lower()
+    if padding not in ("valid", "same"):
+        raise ValueError(f"The `padding` argument must be one of 'valid', 'same'. Received: padding={padding!r}")
+    return padding
+
+
+def _channels_last_only(data_format, layer):
+    data_format = data_format or backend.image_data_format()
+    if data_format != "channels_last":
+        raise NotImplementedError(f"{layer}: only data_format='channels_last' is supported by tapegrad.keras")
+    return data_format
+
+
+class Conv2D(Layer):
+    """2-D convolution: ``kernel`` (kh, kw, in_channels, filters) and ``bias`` (filters,)."""
+
+    def __init__(self, filters, kernel_size, strides=(1, 1), padding="valid", data_format=None, dilation_rate=(1, 1),
+                 groups=1, activation=None, use_bias=True, kernel_initializer="glorot_uniform",
+                 bias_initializer="zeros", kernel_regularizer=None, bias_regularizer=None, activity_regularizer=None,
+                 kernel_constraint=None, bias_constraint=None, **kwargs):
+        super().__init__(activity_regularizer=activity_regularizer, **kwargs)
+        if groups != 1:
+            raise NotImplementedError("Conv2D(groups > 1) is not supported by tapegrad.keras")
+        self.rank = 2
+        self.filters = int(filters)
+        self.groups = groups
+        self.kernel_size = _pair(kernel_size, "kernel_size")
+        self.strides = _pair(strides, "strides")
+        self.padding = _padding(padding)
+        self.data_format = _channels_last_only(data_format, "Conv2D")
+        self.dilation_rate = _pair(dilation_rate, "dilation_rate")
+        self.activation = activations.get(activation)
+        self.use_bias = bool(use_bias)
+        self.kernel_initializer = initializers.get(kernel_initializer)
+        self.bias_initializer = initializers.get(bias_initializer)
+        self.kernel_regularizer = regularizers.get(kernel_regularizer)
+        self.bias_regularizer = regularizers.get(bias_regularizer)
+        self.kernel_constraint = kernel_constraint
+        self.bias_constraint = bias_constraint
+        self.input_spec = InputSpec(min_ndim=4)
+
+    def build(self, input_shape):
+        in_channels = input_shape[-1]
+        self.kernel = self.add_weight(name="kernel", shape=self.kernel_size + (in_channels, self.filters),
+                                      initializer=self.kernel_initializer, regularizer=self.kernel_regularizer,
+                                      constraint=self.kernel_constraint, trainable=True)
+        self.bias = None
+        if self.use_bias:
+            self.bias = self.add_weight(name="bias", shape=(self.filters,), initializer=self.bias_initializer,
+                                        regularizer=self.bias_regularizer, constraint=self.bias_constraint,
+                                        trainable=True)
+        self.input_spec = InputSpec(min_ndim=4, axes={-1: in_channels})
+
+    def call(self, inputs):
+        out = tg.nn.conv2d(inputs, self.kernel, strides=list(self.strides), padding=self.padding.upper(),
+                           dilations=list(self.dilation_rate))
+        if self.bias is not None:
+            out = out + tg.reshape(self.bias, (1, 1, 1, self.filters))
+        if self.activation is not None:
+            out = self.activation(out)
+        return out
+
+    def get_config(self):
+        config = super().get_config()
+        config.update({
+            "filters": self.filters, "kernel_size": self.kernel_size, "strides": self.strides,
+            "padding": self.padding, "data_format": self.data_format, "dilation_rate": self.dilation_rate,
+            "groups": self.groups, "activation": activations.serialize(self.activation), "use_bias": self.use_bias,
+            "kernel_initializer": initializers.serialize(self.kernel_initializer),
+            "bias_initializer": initializers.serialize(self.bias_initializer),
+            "kernel_regularizer": regularizers.serialize(self.kernel_regularizer),
+            "bias_regularizer": regularizers.serialize(self.bias_regularizer),
+            "activity_regularizer": None, "kernel_constraint": None, "bias_constraint": None,
+        })
+        return config
+
+
+class _Pooling2D(Layer):
+    _pool = None
+
+    def __init__(self, pool_size=(2, 2), strides=None, padding="valid", data_format=None, **kwargs):
+        super().__init__(**kwargs)
+        self.pool_size = _pair(pool_size, "pool_size")
+        self.strides = self.pool_size if strides is None else _pair(strides, "strides")
+        self.padding = _padding(padding)
+        self.data_format = _channels_last_only(data_format, type(self).__name__)
+        self.input_spec = InputSpec(ndim=4)
+
+    def call(self, inputs):
+        return self._pool(inputs, list(self.pool_size), list(self.strides), self.padding.upper())
+
+    def get_config(self):
+        config = super().get_config()
+        config.update({"pool_size": self.pool_size, "padding": self.padding, "strides": self.strides,
+                       "data_format": self.data_format})
+        return config
+
+
+class MaxPooling2D(_Pooling2D):
+    """Maximum over ``pool_size`` windows (``tapegrad.nn.max_pool2d``)."""
+    _pool = staticmethod(lambda *a: tg.nn.max_pool2d(*a))
+
+
+class AveragePooling2D(_Pooling2D):
+    """Mean over ``pool_size`` windows (``tapegrad.nn.avg_pool2d``)."""
+    _pool = staticmethod(lambda *a: tg.nn.avg_pool2d(*a))
+
+
+class GlobalAveragePooling2D(Layer):
+    """Mean over height and width: ``(b, h, w, c)`` -> ``(b, c)`` (or ``(b, 1, 1, c)`` with keepdims)."""
+
+    def __init__(self, data_format=None, keepdims=False, **kwargs):
+        super().__init__(**kwargs)
+        self.data_format = _channels_last_only(data_format, "GlobalAveragePooling2D")
+        self.keepdims = bool(keepdims)
+        self.input_spec = InputSpec(ndim=4)
+
+    def call(self, inputs):
+        return tg.reduce_mean(inputs, axis=[1, 2], keepdims=self.keepdims)
+
+    def get_config(self):
+        config = super().get_config()
+        config.update({"data_format": self.data_format, "keepdims": self.keepdims})
+        return config
+
+
+class GlobalMaxPooling2D(GlobalAveragePooling2D):
+    """Maximum over height and width."""
+
+    def call(self, inputs):
+        return tg.reduce_max(inputs, axis=[1, 2], keepdims=self.keepdims)
+
+
+MaxPool2D, AvgPool2D, GlobalAvgPool2D = MaxPooling2D, AveragePooling2D, GlobalAveragePooling2D

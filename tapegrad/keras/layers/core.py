@@ -1,0 +1,376 @@
+"""Core layers: Input/InputLayer, Dense, Embedding, Activation, Dropout, Flatten, Reshape, Lambda, merges.
+
+Each ``call`` is Keras 3's, on tapegrad ops.
+"""
+import warnings
+
+import numpy as np
+
+import tapegrad as tg
+
+from .. import activations, backend, initializers, regularizers
+from ..functional import KerasTensor, Node
+from .layer import InputSpec, Layer
+
+
+# -- inputs ---------------------------------------------------------------------------------------
+
+class InputLayer(Layer):
+    """The entry of a functional model: holds the symbolic input ``output`` (a KerasTensor)."""
+
+    def __init__(self, shape=None, batch_size=None, dtype=None, sparse=None, batch_shape=None, input_tensor=None,
+                 optional=False, name=None, **kwargs):
+        kwargs.pop("ragged", None)
+        if "input_shape" in kwargs:
+            shape = kwargs.pop("input_shape")
+        if "batch_input_shape" in kwargs:
+            batch_shape = kwargs.pop("batch_input_shape")
+        super().__init__(name=name, dtype=dtype, **kwargs)
+        if shape is not None and batch_shape is not None:
+            raise ValueError("You cannot pass both `shape` and `batch_shape` at the same time.")
+        if batch_shape is None:
+            if shape is None and input_tensor is None:
+                raise ValueError("You must pass a `shape` argument.")
+            if shape is not None:
+                shape = (shape,) if isinstance(shape, int) else tuple(shape)
+                batch_shape = (batch_size,) + shape
+            else:
+                batch_shape = tuple(input_tensor.shape)
+        self.batch_shape = tuple(batch_shape)
+        self._dtype = backend.standardize_dtype(dtype)
+        self.sparse = bool(sparse)
+        self.optional = optional
+        tensor = input_tensor if isinstance(input_tensor, KerasTensor) else KerasTensor(
+            self.batch_shape, dtype=self._dtype, sparse=self.sparse, name=self.name)
+        Node(self, (), {}, tensor)
+        self.built = True
+
+    def call(self):
+        return None
+
+    @property
+    def output(self):
+        return self._inbound_nodes[0].outputs
+
+    def get_config(self):
+        return {"batch_shape": self.batch_shape, "dtype": self._dtype, "sparse": self.sparse, "ragged": False,
+                "name": self.name, "optional": self.optional}
+
+
+def Input(shape=None, batch_size=None, dtype=None, sparse=None, ragged=None, batch_shape=None, name=None,
+          tensor=None, optional=False):
+    """A symbolic input (``keras.Input((3,))``): a KerasTensor of shape ``(None, 3)``.
+
+    >>> from tapegrad import keras
+    >>> keras.Input((3,)).shape
+    (None, 3)
+    """
+    layer = InputLayer(shape=shape, batch_size=batch_size, dtype=dtype, sparse=sparse, batch_shape=batch_shape,
+                       name=name, input_tensor=tensor, optional=optional)
+    return layer.output
+
+
+# -- dense ----------------------------------------------------------------------------------------
+
+def _warn_input_shape(layer):
+    if layer._input_shape_arg is not None:
+        warnings.warn("Do not pass an `input_shape`/`input_dim` argument to a layer. When using Sequential "
+                      "models, prefer using an `Input(shape)` object as the first layer in the model instead.",
+                      UserWarning, stacklevel=3)
+
+
+def _matmul_last(x, kernel):
+    """``x @ kernel`` over the last axis of ``x`` (any rank >= 2)."""
+    if x.ndim == 2:
+        return tg.matmul(x, kernel)
+    lead = tuple(x.shape[:-1])
+    out = tg.matmul(tg.reshape(x, (-1, x.shape[-1])), kernel)
+    return tg.reshape(out, lead + (kernel.shape[-1],))
+
+
+class Dense(Layer):
+    """``activation(inputs @ kernel + bias)``: weights ``kernel`` (in, units) and ``bias`` (units,).
+
+    >>> import tapegrad as tf
+    >>> layer = tf.keras.layers.Dense(2, kernel_initializer="ones")
+    >>> layer(tf.ones((1, 3))).numpy()
+    array([[3., 3.]], dtype=float32)
+    """
+
+    def __init__(self, units, activation=None, use_bias=True, kernel_initializer="glorot_uniform",
+                 bias_initializer="zeros", kernel_regularizer=None, bias_regularizer=None, activity_regularizer=None,
+                 kernel_constraint=None, bias_constraint=None, **kwargs):
+        super().__init__(activity_regularizer=activity_regularizer, **kwargs)
+        _warn_input_shape(self)
+        self.units = int(units)
+        self.activation = activations.get(activation)
+        self.use_bias = bool(use_bias)
+        self.kernel_initializer = initializers.get(kernel_initializer)
+        self.bias_initializer = initializers.get(bias_initializer)
+        self.kernel_regularizer = regularizers.get(kernel_regularizer)
+        self.bias_regularizer = regularizers.get(bias_regularizer)
+        self.kernel_constraint = kernel_constraint
+        self.bias_constraint = bias_constraint
+        self.input_spec = InputSpec(min_ndim=2)
+        self.supports_masking = True
+
+    def build(self, input_shape):
+        input_dim = input_shape[-1]
+        self.kernel = self.add_weight(name="kernel", shape=(input_dim, self.units), initializer=self.kernel_initializer,
+                                      regularizer=self.kernel_regularizer, constraint=self.kernel_constraint)
+        if self.use_bias:
+            self.bias = self.add_weight(name="bias", shape=(self.units,), initializer=self.bias_initializer,
+                                        regularizer=self.bias_regularizer, constraint=self.bias_constraint)
+        else:
+            self.bias = None
+        self.input_spec = InputSpec(min_ndim=2, axes={-1: input_dim})
+
+    def call(self, inputs, training=None):
+        x = _matmul_last(inputs, self.kernel)
+        if self.bias is not None:
+            x = x + self.bias
+        if self.activation is not None:
+            x = self.activation(x)
+        return x
+
+    def compute_output_shape(self, input_shape):
+        return tuple(input_shape[:-1]) + (self.units,)
+
+    def get_config(self):
+        config = super().get_config()
+        config.update({
+            "units": self.units, "activation": activations.serialize(self.activation), "use_bias": self.use_bias,
+            "kernel_initializer": initializers.serialize(self.kernel_initializer),
+            "bias_initializer": initializers.serialize(self.bias_initializer),
+            "kernel_regularizer": regularizers.serialize(self.kernel_regularizer),
+            "bias_regularizer": regularizers.serialize(self.bias_regularizer),
+            "kernel_constraint": None, "bias_constraint": None,
+        })
+        return config
+
+
+class Embedding(Layer):
+    """Rows of ``embeddings`` (input_dim, output_dim) at integer ``inputs``; its gradient is sparse
+    (IndexedSlices: only the rows looked up) when the engine's ``gather`` gives one."""
+
+    def __init__(self, input_dim, output_dim, embeddings_initializer="uniform", embeddings_regularizer=None,
+                 embeddings_constraint=None, mask_zero=False, weights=None, **kwargs):
+        input_length = kwargs.pop("input_length", None)
+        if input_length is not None:
+            warnings.warn("Argument `input_length` is deprecated. Just remove it.", UserWarning, stacklevel=2)
+        super().__init__(**kwargs)
+        self.input_dim = int(input_dim)
+        self.output_dim = int(output_dim)
+        self.embeddings_initializer = initializers.get(embeddings_initializer)
+        self.embeddings_regularizer = regularizers.get(embeddings_regularizer)
+        self.embeddings_constraint = embeddings_constraint
+        self.mask_zero = bool(mask_zero)
+        self.supports_masking = self.mask_zero
+        self.autocast = False
+        if weights is not None:
+            self.build()
+            if not (isinstance(weights, list) and len(weights) == 1):
+                weights = [weights]
+            self.set_weights(weights)
+
+    def build(self, input_shape=None):
+        self.embeddings = self.add_weight(shape=(self.input_dim, self.output_dim), initializer=self.embeddings_initializer,
+                                          name="embeddings", regularizer=self.embeddings_regularizer,
+                                          constraint=self.embeddings_constraint, trainable=True)
+
+    def call(self, inputs):
+        if inputs.dtype not in ("int32", "int64"):
+            inputs = tg.cast(inputs, "int32")
+        return tg.gather(self.embeddings, inputs)
+
+    def compute_output_shape(self, input_shape):
+        return tuple(input_shape) + (self.output_dim,)
+
+    def get_config(self):
+        config = super().get_config()
+        config.update({
+            "input_dim": self.input_dim, "output_dim": self.output_dim,
+            "embeddings_initializer": initializers.serialize(self.embeddings_initializer),
+            "embeddings_regularizer": regularizers.serialize(self.embeddings_regularizer),
+            "activity_regularizer": None, "embeddings_constraint": None, "mask_zero": self.mask_zero,
+        })
+        return config
+
+
+# -- activation, dropout, shapes ------------------------------------------------------------------
+
+class Activation(Layer):
+    """Applies an activation function (``"relu"``, ``"softmax"``, a callable)."""
+
+    def __init__(self, activation, **kwargs):
+        super().__init__(**kwargs)
+        self.supports_masking = True
+        self.activation = activations.get(activation)
+
+    def call(self, inputs):
+        return self.activation(inputs)
+
+    def compute_output_shape(self, input_shape):
+        return input_shape
+
+    def get_config(self):
+        config = super().get_config()
+        config["activation"] = activations.serialize(self.activation)
+        return config
+
+
+class ReLU(Activation):
+    def __init__(self, **kwargs):
+        super().__init__("relu", **kwargs)
+
+    def get_config(self):
+        return Layer.get_config(self)
+
+
+class Softmax(Layer):
+    def __init__(self, axis=-1, **kwargs):
+        super().__init__(**kwargs)
+        self.axis = axis
+
+    def call(self, inputs):
+        return activations.softmax(inputs, axis=self.axis)
+
+    def get_config(self):
+        config = super().get_config()
+        config["axis"] = self.axis
+        return config
+
+
+class Dropout(Layer):
+    """In training, zero each input with probability ``rate`` and scale the rest by ``1/(1-rate)``.
+
+    The mask is drawn from this layer's own random stream: seeded by ``seed``, else by a seed
+    taken from tapegrad's global stream when the layer is made (``tapegrad.random.set_seed``
+    makes it reproducible). The numbers differ from TensorFlow's; the distribution is the same.
+    """
+
+    def __init__(self, rate, noise_shape=None, seed=None, **kwargs):
+        super().__init__(**kwargs)
+        if not 0 <= rate <= 1:
+            raise ValueError(f"Invalid value received for argument `rate`. Expected a float value between 0 "
+                             f"and 1. Received: rate={rate}")
+        self.rate = rate
+        self.seed = seed
+        self.noise_shape = noise_shape
+        self._rng = np.random.default_rng(initializers.make_default_seed() if seed is None else seed)
+        self.supports_masking = True
+
+    def call(self, inputs, training=False):
+        if not training or self.rate <= 0:
+            return inputs
+        if self.rate >= 1:
+            return inputs * 0.0
+        shape = tuple(inputs.shape)
+        if self.noise_shape is not None:
+            shape = tuple(s if n is None else n for s, n in zip(shape, self.noise_shape))
+        keep = (self._rng.random(shape) >= self.rate).astype(inputs.dtype.name)
+        return inputs * (1.0 / (1.0 - self.rate)) * tg.constant(keep)
+
+    def compute_output_shape(self, input_shape):
+        return input_shape
+
+    def get_config(self):
+        config = super().get_config()
+        config.update({"rate": self.rate, "seed": self.seed, "noise_shape": self.noise_shape})
+        return config
+
+
+class Flatten(Layer):
+    """``(batch, d1, d2, ...)`` -> ``(batch, d1 * d2 * ...)``."""
+
+    def __init__(self, data_format=None, **kwargs):
+        super().__init__(**kwargs)
+        self.data_format = data_format or backend.image_data_format()
+        self.input_spec = InputSpec(min_ndim=1)
+
+    def call(self, inputs):
+        shape = tuple(inputs.shape)
+        if self.data_format == "channels_first" and len(shape) > 2:
+            inputs = tg.transpose(inputs, [0] + list(range(2, len(shape))) + [1])
+        rest = int(np.prod(shape[1:])) if len(shape) > 1 else 1
+        return tg.reshape(inputs, (shape[0], rest))
+
+    def compute_output_shape(self, input_shape):
+        rest = input_shape[1:]
+        return (input_shape[0], None if None in rest else int(np.prod(rest)))
+
+    def get_config(self):
+        config = super().get_config()
+        config["data_format"] = self.data_format
+        return config
+
+
+class Reshape(Layer):
+    """Reshape to ``(batch,) + target_shape`` (one entry may be -1)."""
+
+    def __init__(self, target_shape, **kwargs):
+        super().__init__(**kwargs)
+        self.target_shape = tuple(target_shape)
+
+    def call(self, inputs):
+        return tg.reshape(inputs, (inputs.shape[0],) + self.target_shape)
+
+    def get_config(self):
+        config = super().get_config()
+        config["target_shape"] = self.target_shape
+        return config
+
+
+class Lambda(Layer):
+    """Wraps a function of tensors as a layer (``Lambda(lambda x: x * 2)``)."""
+
+    def __init__(self, function, output_shape=None, mask=None, arguments=None, **kwargs):
+        super().__init__(**kwargs)
+        self.function = function
+        self.arguments = arguments or {}
+        self._output_shape = output_shape
+
+    def call(self, inputs):
+        return self.function(inputs, **self.arguments)
+
+    def get_config(self):
+        raise NotImplementedError("Lambda layers hold Python code and are not serialized by tapegrad.keras "
+                                  "(loading must never execute code). Write a Layer subclass instead.")
+
+
+# -- merges ---------------------------------------------------------------------------------------
+
+class Add(Layer):
+    """Element-wise sum of a list of inputs."""
+
+    def call(self, inputs):
+        out = inputs[0]
+        for x in inputs[1:]:
+            out = out + x
+        return out
+
+
+class Multiply(Layer):
+    """Element-wise product of a list of inputs."""
+
+    def call(self, inputs):
+        out = inputs[0]
+        for x in inputs[1:]:
+            out = out * x
+        return out
+
+
+class Concatenate(Layer):
+    """Concatenation of a list of inputs along ``axis``."""
+
+    def __init__(self, axis=-1, **kwargs):
+        super().__init__(**kwargs)
+        self.axis = axis
+
+    def call(self, inputs):
+        return tg.concat(list(inputs), self.axis)
+
+    def get_config(self):
+        config = super().get_config()
+        config["axis"] = self.axis
+        return config

@@ -1,0 +1,639 @@
+"""``keras.layers.Layer``: Keras 3's build / add_weight / call protocol on tapegrad.
+
+What a layer does, as Keras 3:
+
+- **Lazy build.** The first call builds the layer from its input's shape
+  (``build(input_shape)`` creates the weights with ``add_weight``), inside the layer's name
+  scope, so weights get paths such as ``sequential/dense/kernel``.
+- **Tracking.** Assigning a layer, a ``keras.Variable`` (what ``add_weight`` returns) or a
+  list/dict of them to an attribute tracks it. A raw ``tapegrad.Variable`` attribute is *not*
+  tracked -- Keras 3 tracks only its own Variable class (seed 004, example 3: such a layer's
+  ``weights`` is empty, yet its gradients are right, since the tape watches the variable).
+  Use ``add_weight`` to make a weight part of the layer.
+- **Order.** ``weights`` is the layer's own trainable weights, then its own non-trainable ones,
+  then each sub-layer's weights, in tracking order, without duplicates.
+- **trainable.** ``layer.trainable = False`` sets the flag on the layer, its sub-layers and their
+  weights; ``trainable_weights`` is then empty. (A tape still auto-watches those weights, as in
+  TensorFlow: see ``keras.Variable``.)
+- **training.** ``call(inputs, training=None)``: a value given explicitly wins, else the value of
+  the outer layer call, else the signature's default.
+"""
+import functools
+import inspect
+
+import numpy as np
+
+import tapegrad as tg
+from tapegrad.core.tensor import TensorLike
+
+from .. import backend, initializers, regularizers
+from ..serialization import serialize_keras_object
+from ..variables import Variable
+
+# Attributes the tracker must not look at (set through object.__setattr__ in __init__).
+_CONTEXT_ARGS = ("training",)
+
+
+def _is_tensor(x):
+    return isinstance(x, TensorLike) or hasattr(x, "__tapegrad_tensor__")
+
+
+def _flatten(x):
+    if isinstance(x, (list, tuple)):
+        out = []
+        for item in x:
+            out.extend(_flatten(item))
+        return out
+    if isinstance(x, dict):
+        out = []
+        for item in x.values():
+            out.extend(_flatten(item))
+        return out
+    return [x]
+
+
+def _map(fn, x):
+    if isinstance(x, list):
+        return [_map(fn, i) for i in x]
+    if isinstance(x, tuple):
+        return tuple(_map(fn, i) for i in x)
+    if isinstance(x, dict):
+        return {k: _map(fn, v) for k, v in x.items()}
+    return fn(x)
+
+
+def shape_of(x):
+    """A shape tuple (ints, None for unknown) of a tensor, array or KerasTensor."""
+    shape = getattr(x, "shape", None)
+    if shape is None:
+        shape = np.shape(x)
+    return tuple(None if d is None else int(d) for d in shape)
+
+
+class InputSpec:
+    """What a layer accepts: ``ndim``, ``min_ndim``, ``max_ndim`` and fixed ``axes`` sizes."""
+
+    def __init__(self, dtype=None, shape=None, ndim=None, max_ndim=None, min_ndim=None, axes=None,
+                 allow_last_axis_squeeze=False, name=None, optional=False):
+        self.dtype, self.shape, self.name, self.optional = dtype, shape, name, optional
+        self.ndim = len(shape) if shape is not None else ndim
+        self.max_ndim, self.min_ndim = max_ndim, min_ndim
+        self.axes = dict(axes or {})
+
+    def check(self, layer_name, shape):
+        rank = len(shape)
+        prefix = f'Input 0 of layer "{layer_name}" is incompatible with the layer: '
+        if self.ndim is not None and rank != self.ndim:
+            raise ValueError(prefix + f"expected ndim={self.ndim}, found ndim={rank}. Full shape received: {shape}")
+        if self.min_ndim is not None and rank < self.min_ndim:
+            raise ValueError(prefix + f"expected min_ndim={self.min_ndim}, found ndim={rank}. "
+                                      f"Full shape received: {shape}")
+        if self.max_ndim is not None and rank > self.max_ndim:
+            raise ValueError(prefix + f"expected max_ndim={self.max_ndim}, found ndim={rank}. "
+                                      f"Full shape received: {shape}")
+        for axis, value in self.axes.items():
+            if value is not None and -rank <= axis < rank and shape[axis] not in (value, None):
+                raise ValueError(prefix + f"expected axis {axis} of input shape to have value {value}, "
+                                          f"but received input with shape {shape}")
+
+
+class TrackedList(list):
+    """A list attribute of a layer: layers and variables appended later are tracked too."""
+
+    def __init__(self, values, owner):
+        super().__init__(values)
+        self._owner = owner
+
+    def append(self, value):
+        self._owner._track(value)
+        super().append(value)
+
+    def extend(self, values):
+        values = list(values)
+        for v in values:
+            self._owner._track(v)
+        super().extend(values)
+
+    def insert(self, index, value):
+        self._owner._track(value)
+        super().insert(index, value)
+
+    def __setitem__(self, key, value):
+        for v in (value if isinstance(key, slice) else [value]):
+            self._owner._track(v)
+        super().__setitem__(key, value)
+
+    def __iadd__(self, values):
+        self.extend(values)
+        return self
+
+
+def _dtype_name(dtype):
+    if isinstance(dtype, dict):  # a serialised DTypePolicy
+        return dtype.get("config", {}).get("name", backend.floatx())
+    return backend.standardize_dtype(dtype)
+
+
+class Layer:
+    """Base class of every layer: subclass it, create weights in ``build``, compute in ``call``.
+
+    >>> import tapegrad as tf
+    >>> class Scale(tf.keras.layers.Layer):
+    ...     def build(self, input_shape):
+    ...         self.w = self.add_weight(shape=(input_shape[-1],), initializer="ones", name="w")
+    ...     def call(self, x):
+    ...         return x * self.w
+    >>> layer = Scale(name="scale")
+    >>> layer(tf.constant([[1.0, 2.0]])).numpy()
+    array([[1., 2.]], dtype=float32)
+    >>> [w.path for w in layer.weights]
+    ['scale/w']
+    """
+
+    def __new__(cls, *args, **kwargs):
+        obj = super().__new__(cls)
+        object.__setattr__(obj, "_init_args", (args, dict(kwargs)))
+        return obj
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        build = cls.__dict__.get("build")
+        if build is not None and not getattr(build, "_keras_build", False):
+            cls.build = _wrap_build(build)
+
+    def __init__(self, *, activity_regularizer=None, trainable=True, dtype=None, autocast=True, name=None,
+                 **kwargs):
+        self._init_tracking()
+        input_dim = kwargs.pop("input_dim", None)
+        input_shape = kwargs.pop("input_shape", None)
+        batch_input_shape = kwargs.pop("batch_input_shape", None)
+        batch_size = kwargs.pop("batch_size", None)
+        if kwargs:
+            raise ValueError(f"Unrecognized keyword arguments passed to {type(self).__name__}: {kwargs}")
+        if input_dim is not None:
+            input_shape = (input_dim,)
+        if batch_input_shape is not None:
+            batch_size, input_shape = batch_input_shape[0], tuple(batch_input_shape[1:])
+        object.__setattr__(self, "_input_shape_arg", None if input_shape is None else tuple(input_shape))
+        object.__setattr__(self, "_batch_size_arg", batch_size)
+        name = name or backend.auto_name(type(self).__name__)
+        if not isinstance(name, str) or "/" in name:
+            raise ValueError(f"Argument `name` must be a string and cannot contain character `/`. "
+                             f"Received: name={name!r} (of type {type(name).__name__})")
+        internal = {
+            "name": name, "built": False, "_trainable": bool(trainable), "_dtype": _dtype_name(dtype),
+            "autocast": bool(autocast), "_parent_path": None, "_path": None, "_losses": [],
+            "_inbound_nodes": [], "_build_input_shape": None, "_called": False, "supports_masking": False,
+            "input_spec": None, "_lock": False,
+            "activity_regularizer": regularizers.get(activity_regularizer),
+        }
+        for k, v in internal.items():
+            object.__setattr__(self, k, v)
+        params = inspect.signature(self.call).parameters
+        object.__setattr__(self, "_call_context_args", {a: a in params for a in _CONTEXT_ARGS})
+        object.__setattr__(self, "_call_has_training_arg", "training" in params)
+        object.__setattr__(self, "_call_context_defaults", {
+            a: (None if a not in params or params[a].default is inspect.Parameter.empty else params[a].default)
+            for a in _CONTEXT_ARGS})
+        if type(self).build is Layer.build:  # nothing to build: built now (Keras' build-at-init)
+            object.__setattr__(self, "built", True)
+
+    def _init_tracking(self):
+        if "_layers" in self.__dict__:
+            return
+        for attr in ("_trainable_variables", "_non_trainable_variables", "_layers", "_metrics"):
+            object.__setattr__(self, attr, [])
+
+    def _check_super_called(self):
+        if "name" not in self.__dict__:
+            raise RuntimeError(f"In layer '{type(self).__name__}', you forgot to call `super().__init__()` "
+                               f"as the first statement in the `__init__()` method. Go add it!")
+
+    # -- tracking -----------------------------------------------------------------------------
+    def __setattr__(self, name, value):
+        if "_layers" not in self.__dict__:
+            self._init_tracking()
+        object.__setattr__(self, name, self._track(value))
+
+    def __delattr__(self, name):
+        obj = getattr(self, name, None)
+        if isinstance(obj, Variable):
+            for store in (self._trainable_variables, self._non_trainable_variables):
+                if any(v is obj for v in store):
+                    store[:] = [v for v in store if v is not obj]
+        elif isinstance(obj, Layer):
+            self._layers[:] = [la for la in self._layers if la is not obj]
+        object.__delattr__(self, name)
+
+    def _track(self, value):
+        from ..metrics import Metric
+        if isinstance(value, Variable):
+            if not any(v is value for v in self._trainable_variables + self._non_trainable_variables):
+                self._track_variable(value)
+        elif isinstance(value, Metric):
+            if not any(m is value for m in self._metrics):
+                self._metrics.append(value)
+        elif isinstance(value, Layer):
+            if value is not self and not any(la is value for la in self._layers):
+                self._layers.append(value)
+        elif isinstance(value, TrackedList):
+            for v in value:
+                self._track(v)
+        elif isinstance(value, list):
+            value = TrackedList([self._track(v) for v in value], self)
+        elif isinstance(value, tuple) and not hasattr(value, "_fields"):
+            value = tuple(self._track(v) for v in value)
+        elif isinstance(value, dict) and type(value) is dict:
+            value = {k: self._track(v) for k, v in value.items()}
+        return value
+
+    def _track_variable(self, variable):
+        if variable.trainable:
+            self._trainable_variables.append(variable)
+        else:
+            self._non_trainable_variables.append(variable)
+        if not self.trainable:
+            variable.trainable = False
+
+    # -- weights ------------------------------------------------------------------------------
+    def add_weight(self, *args, shape=None, initializer=None, dtype=None, trainable=True, autocast=True,
+                   regularizer=None, constraint=None, aggregation="none", overwrite_with_gradient=False,
+                   name=None):
+        """Create a weight (a ``keras.Variable``) of this layer, tracked in ``weights``.
+
+        ``initializer`` defaults to ``"glorot_uniform"`` for floats and ``"zeros"`` otherwise.
+        """
+        self._check_super_called()
+        if args:
+            if isinstance(args[0], str):
+                raise ValueError(f"`name` must be passed as a keyword argument. Received: "
+                                 f"add_weight('{args[0]}', ...). Use: add_weight(shape=..., name='{args[0]}').")
+            if len(args) > 3:
+                raise TypeError(f"add_weight() takes at most 3 positional arguments but {len(args)} were given.")
+            shape = args[0]
+            initializer = args[1] if len(args) > 1 else initializer
+            dtype = args[2] if len(args) > 2 else dtype
+        shape = () if shape is None else tuple(int(d) for d in shape)
+        dtype = backend.standardize_dtype(dtype if dtype is not None else self._dtype)
+        if initializer is None:
+            initializer = "glorot_uniform" if "float" in dtype else "zeros"
+        initializer = initializers.get(initializer)
+        with backend.name_scope(self.name, caller=self):
+            variable = Variable(initializer, shape=shape, dtype=dtype, trainable=trainable, autocast=autocast,
+                                aggregation=aggregation, name=name)
+        variable.regularizer = regularizers.get(regularizer)
+        variable.constraint = _constraint(constraint)
+        variable.overwrite_with_gradient = overwrite_with_gradient
+        self._track_variable(variable)
+        return variable
+
+    @property
+    def trainable(self):
+        """Settable: ``False`` freezes this layer, its sub-layers and all their weights."""
+        return self._trainable
+
+    @trainable.setter
+    def trainable(self, value):
+        value = bool(value)
+        object.__setattr__(self, "_trainable", value)
+        for v in self._trainable_variables:
+            v.trainable = value
+        for layer in self._layers:
+            layer.trainable = value
+
+    @property
+    def weights(self):
+        """Own trainable, own non-trainable, then each sub-layer's weights (no duplicates)."""
+        out, seen = [], set()
+        for w in self._trainable_variables + self._non_trainable_variables:
+            if id(w) not in seen:
+                seen.add(id(w))
+                out.append(w)
+        for layer in self._layers:
+            for w in layer.weights:
+                if id(w) not in seen:
+                    seen.add(id(w))
+                    out.append(w)
+        return out
+
+    @property
+    def trainable_weights(self):
+        if not self.trainable:
+            return []
+        return [v for v in self.weights if v.trainable]
+
+    @property
+    def non_trainable_weights(self):
+        if not self.trainable:
+            return self.weights
+        return [v for v in self.weights if not v.trainable]
+
+    @property
+    def variables(self):
+        return self.weights
+
+    @property
+    def trainable_variables(self):
+        return self.trainable_weights
+
+    @property
+    def non_trainable_variables(self):
+        return self.non_trainable_weights
+
+    def get_weights(self):
+        """The values of ``weights`` as NumPy arrays."""
+        return [v.numpy() for v in self.weights]
+
+    def set_weights(self, weights):
+        """Set ``weights`` from NumPy arrays (same number, same shapes)."""
+        layer_weights = self.weights
+        if len(layer_weights) != len(weights):
+            raise ValueError(f"You called `set_weights(weights)` on layer '{self.name}' with a weight list of "
+                             f"length {len(weights)}, but the layer was expecting {len(layer_weights)} weights.")
+        for variable, value in zip(layer_weights, weights):
+            value = np.asarray(value)
+            if tuple(variable.shape) != value.shape:
+                raise ValueError(f"Layer {self.name} weight shape {tuple(variable.shape)} is not compatible "
+                                 f"with provided weight shape {value.shape}.")
+            variable.assign(value.astype(variable._value.dtype, copy=False))
+
+    def count_params(self):
+        if not self.built:
+            raise ValueError(f"You tried to call `count_params` on layer '{self.name}', but the layer isn't "
+                             f"built. You can build it manually via: `layer.build(input_shape)`.")
+        return int(sum(int(np.prod(w.shape)) for w in self.weights))
+
+    # -- losses -------------------------------------------------------------------------------
+    def add_loss(self, loss):
+        """Add a loss term (a scalar tensor) to ``layer.losses``; ``fit`` adds them to the loss."""
+        for x in _flatten(loss):
+            self._losses.append(x)
+
+    def _clear_losses(self):
+        for layer in self._flatten_layers():
+            layer._losses.clear()
+
+    @property
+    def losses(self):
+        """Losses added during the last call, then the weight regularization penalties."""
+        out = []
+        for layer in self._flatten_layers():
+            out.extend(layer._losses)
+        for w in self.trainable_weights:
+            if w.regularizer is not None:
+                out.append(w.regularizer(w))
+        return out
+
+    def _flatten_layers(self, include_self=True, recursive=True):
+        out, seen = ([self] if include_self else []), {id(self)}
+        queue = list(self._layers)
+        while queue:
+            layer = queue.pop(0)
+            if id(layer) in seen:
+                continue
+            seen.add(id(layer))
+            out.append(layer)
+            if recursive:
+                queue = list(layer._layers) + queue
+        return out
+
+    @property
+    def metrics(self):
+        out = list(self._metrics)
+        for layer in self._layers:
+            out.extend(layer.metrics)
+        return out
+
+    # -- dtypes -------------------------------------------------------------------------------
+    @property
+    def dtype(self):
+        return self._dtype
+
+    variable_dtype = compute_dtype = input_dtype = dtype
+
+    @property
+    def dtype_policy(self):
+        return {"module": "keras", "class_name": "DTypePolicy", "config": {"name": self._dtype},
+                "registered_name": None}
+
+    @property
+    def path(self):
+        """``"sequential/dense"``, set when the layer is built (None before)."""
+        return self._path
+
+    # -- calling ------------------------------------------------------------------------------
+    def build(self, input_shape=None):
+        """Create the weights for inputs of ``input_shape``. Override it; the base does nothing."""
+        object.__setattr__(self, "built", True)
+
+    def call(self, *args, **kwargs):
+        raise NotImplementedError(f"Layer {type(self).__name__} does not have a `call()` method implemented.")
+
+    def _open_name_scope(self):
+        if self._parent_path is None:
+            object.__setattr__(self, "_parent_path", backend.current_path())
+        return backend.name_scope(self.name, caller=self)
+
+    def _convert_arg(self, x):
+        if isinstance(x, tg.Variable) or type(x).__name__ == "KerasTensor":
+            return x
+        if isinstance(x, TensorLike):
+            if self.autocast and x._value.dtype.kind == "f" and x._value.dtype != np.dtype(self._dtype):
+                return tg.cast(x, self._dtype)
+            return x
+        if isinstance(x, (np.ndarray, np.generic)):
+            arr = np.asarray(x)
+            if arr.dtype.kind == "f" and self.autocast:
+                arr = arr.astype(self._dtype)
+            return tg.constant(arr)
+        return x
+
+    def __call__(self, *args, **kwargs):
+        self._check_super_called()
+        object.__setattr__(self, "_called", True)
+        args = _map(self._convert_arg, args)
+        kwargs = {k: _map(self._convert_arg, v) for k, v in kwargs.items()}
+        from ..functional import KerasTensor, symbolic_call
+        if any(isinstance(x, KerasTensor) for x in _flatten(list(args) + list(kwargs.values()))):
+            return symbolic_call(self, args, kwargs)
+        for arg in _flatten(args):
+            if arg is not None and not _is_tensor(arg):
+                raise ValueError(f"Only input tensors may be passed as positional arguments. The following "
+                                 f"argument value should be passed as a keyword argument: {arg!r} "
+                                 f"(of type {type(arg)})")
+        return self._eager_call(args, kwargs)
+
+    def _eager_call(self, args, kwargs):
+        self._check_input_spec(args)
+        with self._open_name_scope():
+            self._maybe_build(args, kwargs)
+        ctx = backend.get_call_context()
+        entry = ctx is None
+        if entry:
+            ctx = backend.CallContext(self)
+            backend.set_call_context(ctx)
+            self._clear_losses()
+        try:
+            self._resolve_context_args(ctx, kwargs)
+            with self._open_name_scope():
+                outputs = self.call(*args, **kwargs)
+            object.__setattr__(self, "built", True)
+            if self.activity_regularizer is not None:
+                for out in _flatten(outputs):
+                    if _is_tensor(out):
+                        loss = self.activity_regularizer(out)
+                        if out.ndim > 0:
+                            loss = loss / float(out.shape[0])
+                        self.add_loss(loss)
+        finally:
+            if entry:
+                backend.set_call_context(None)
+        return outputs
+
+    def _resolve_context_args(self, ctx, kwargs):
+        for arg in _CONTEXT_ARGS:
+            if arg in kwargs:
+                value = kwargs[arg]
+            elif ctx.values.get(arg) is not None:
+                value = ctx.values[arg]
+            else:
+                value = self._call_context_defaults[arg]
+            ctx.values[arg] = value
+            if self._call_context_args.get(arg):
+                if value is not None:
+                    kwargs[arg] = value
+            else:
+                kwargs.pop(arg, None)
+
+    def _check_input_spec(self, args):
+        if self.input_spec is not None and args and not isinstance(args[0], (list, tuple, dict)):
+            spec = self.input_spec[0] if isinstance(self.input_spec, (list, tuple)) else self.input_spec
+            spec.check(self.name, shape_of(args[0]))
+
+    def _maybe_build(self, args, kwargs):
+        if self.built:
+            return
+        if type(self).build is Layer.build:
+            return  # state (if any) is created by the call itself
+        first = args[0] if args else next(iter(kwargs.values()), None)
+        shapes = _map(shape_of, first) if first is not None else None
+        params = [p for p in inspect.signature(self.build).parameters.values()
+                  if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+        if len(params) <= 1 or not args:
+            self.build(shapes) if params else self.build()
+        else:
+            call_params = [p for p in inspect.signature(self.call).parameters]
+            values = dict(zip(call_params, args))
+            values.update(kwargs)
+            build_args = {}
+            for p in params:
+                key = p.name[:-len("_shape")] if p.name.endswith("_shape") else p.name
+                if key in values and values[key] is not None:
+                    build_args[p.name] = _map(shape_of, values[key])
+            self.build(**build_args)
+        self._check_input_spec(args)
+
+    def compute_output_shape(self, *args, **kwargs):
+        """The output shape for an input shape, found by calling the layer symbolically."""
+        from ..functional import KerasTensor, compute_output_spec
+        inputs = _map(lambda s: KerasTensor(s, dtype=self._dtype), args[0]) if args else None
+        out = compute_output_spec(self, (inputs,), {})
+        return _map(lambda t: t.shape, out)
+
+    def compute_output_spec(self, *args, **kwargs):
+        from ..functional import compute_output_spec
+        return compute_output_spec(self, args, kwargs)
+
+    # -- functional graph ---------------------------------------------------------------------
+    @property
+    def input(self):
+        if not self._inbound_nodes:
+            raise AttributeError(f"Layer {self.name} has never been called and thus has no defined input.")
+        return self._inbound_nodes[0].input_structure
+
+    @property
+    def output(self):
+        if not self._inbound_nodes:
+            raise AttributeError(f"Layer {self.name} has never been called and thus has no defined output.")
+        return self._inbound_nodes[0].outputs
+
+    # -- config -------------------------------------------------------------------------------
+    def get_config(self):
+        """The constructor arguments that recreate this layer (``from_config``)."""
+        config = {"name": self.name, "trainable": self.trainable, "dtype": self.dtype_policy}
+        if self.activity_regularizer is not None:
+            config["activity_regularizer"] = serialize_keras_object(self.activity_regularizer)
+        if type(self).get_config is Layer.get_config and type(self).__init__ is not Layer.__init__:
+            config.update(self._auto_config())
+        return config
+
+    def _auto_config(self):
+        # As Keras 3: a subclass that does not write get_config gets its constructor arguments,
+        # when they are plain values; otherwise it must write get_config.
+        args, kwargs = self._init_args
+        try:
+            bound = inspect.signature(type(self).__init__).bind(self, *args, **kwargs)
+        except TypeError:
+            bound = None
+        values = dict(bound.arguments) if bound is not None else dict(kwargs)
+        values.pop("self", None)
+        extra = values.pop("kwargs", {})
+        values.update(extra if isinstance(extra, dict) else {})
+        for k, v in values.items():
+            if not _is_plain(v):
+                raise NotImplementedError(
+                    f"Layer {type(self).__name__} was created with argument {k}={v!r}, which is not a plain "
+                    f"value; it must override `get_config()` to be serialized.")
+        return values
+
+    @classmethod
+    def from_config(cls, config):
+        config = dict(config)
+        return cls(**config)
+
+    def get_build_config(self):
+        if self._build_input_shape is not None:
+            return {"input_shape": self._build_input_shape}
+        return None
+
+    def build_from_config(self, config):
+        if config and "input_shape" in config and not self.built:
+            self.build(config["input_shape"])
+
+    def __repr__(self):
+        return f"<{type(self).__name__} name={self.name}, built={self.built}>"
+
+    __str__ = __repr__
+
+
+def _is_plain(v):
+    if v is None or isinstance(v, (bool, int, float, str)):
+        return True
+    if isinstance(v, (list, tuple)):
+        return all(_is_plain(x) for x in v)
+    if isinstance(v, dict):
+        return all(isinstance(k, str) and _is_plain(x) for k, x in v.items())
+    return False
+
+
+def _wrap_build(build):
+    """Every ``build`` runs in the layer's name scope and marks it built (as Keras wraps it)."""
+    @functools.wraps(build)
+    def build_wrapper(self, *args, **kwargs):
+        with self._open_name_scope():
+            if self._path is None:
+                object.__setattr__(self, "_path", backend.current_path())
+            out = build(self, *args, **kwargs)
+        if self._build_input_shape is None:
+            shape = args[0] if args else (next(iter(kwargs.values())) if kwargs else None)
+            object.__setattr__(self, "_build_input_shape", _map(lambda d: d, shape) if shape is not None else None)
+        object.__setattr__(self, "built", True)
+        return out
+    build_wrapper._keras_build = True
+    return build_wrapper
+
+
+def _constraint(constraint):
+    if constraint is None or callable(constraint):
+        return constraint
+    raise ValueError(f"Could not interpret constraint identifier: {constraint!r}")

@@ -1,0 +1,174 @@
+"""BatchNormalization and LayerNormalization, with Keras 3's formulas.
+
+BatchNormalization keeps ``moving_mean`` / ``moving_variance`` as non-trainable weights and
+updates them only when called with ``training=True`` *and* the layer is trainable: a frozen
+BatchNormalization (``layer.trainable = False``) runs in inference mode, as in Keras 3.
+"""
+import tapegrad as tg
+
+from .. import initializers, regularizers
+from .layer import InputSpec, Layer
+
+
+class BatchNormalization(Layer):
+    """Normalize with the batch's statistics in training, the moving ones in inference.
+
+    Training: ``moving = moving * momentum + batch_stat * (1 - momentum)``; the variance is the
+    biased one (divided by the batch size), as Keras 3.
+    """
+
+    def __init__(self, axis=-1, momentum=0.99, epsilon=1e-3, center=True, scale=True, beta_initializer="zeros",
+                 gamma_initializer="ones", moving_mean_initializer="zeros", moving_variance_initializer="ones",
+                 beta_regularizer=None, gamma_regularizer=None, beta_constraint=None, gamma_constraint=None,
+                 synchronized=False, **kwargs):
+        super().__init__(**kwargs)
+        self.axis = int(axis)
+        self.momentum = float(momentum)
+        self.epsilon = float(epsilon)
+        self.center = bool(center)
+        self.scale = bool(scale)
+        self.beta_initializer = initializers.get(beta_initializer)
+        self.gamma_initializer = initializers.get(gamma_initializer)
+        self.moving_mean_initializer = initializers.get(moving_mean_initializer)
+        self.moving_variance_initializer = initializers.get(moving_variance_initializer)
+        self.beta_regularizer = regularizers.get(beta_regularizer)
+        self.gamma_regularizer = regularizers.get(gamma_regularizer)
+        self.beta_constraint = beta_constraint
+        self.gamma_constraint = gamma_constraint
+        self.synchronized = synchronized
+        self.supports_masking = True
+        self.gamma = None
+        self.beta = None
+
+    def build(self, input_shape):
+        shape = (input_shape[self.axis],)
+        if self.scale:
+            self.gamma = self.add_weight(shape=shape, name="gamma", initializer=self.gamma_initializer,
+                                         regularizer=self.gamma_regularizer, constraint=self.gamma_constraint,
+                                         trainable=True, autocast=False)
+        if self.center:
+            self.beta = self.add_weight(shape=shape, name="beta", initializer=self.beta_initializer,
+                                        regularizer=self.beta_regularizer, constraint=self.beta_constraint,
+                                        trainable=True, autocast=False)
+        self.moving_mean = self.add_weight(shape=shape, name="moving_mean", initializer=self.moving_mean_initializer,
+                                           trainable=False, autocast=False)
+        self.moving_variance = self.add_weight(shape=shape, name="moving_variance",
+                                               initializer=self.moving_variance_initializer, trainable=False,
+                                               autocast=False)
+        rank = len(input_shape)
+        self.input_spec = InputSpec(ndim=rank, axes={self.axis: input_shape[self.axis]})
+        axis = self.axis % rank
+        self._reduction_axes = [i for i in range(rank) if i != axis]
+        self._broadcast_shape = [1] * rank
+        self._broadcast_shape[axis] = input_shape[axis]
+
+    def call(self, inputs, training=None, mask=None):
+        if mask is not None:
+            raise NotImplementedError("BatchNormalization with a mask is not supported by tapegrad.keras")
+        if training and self.trainable:
+            mean, variance = tg.nn.moments(inputs, axes=self._reduction_axes)
+            self.moving_mean.assign(self.moving_mean * self.momentum + mean * (1.0 - self.momentum))
+            self.moving_variance.assign(self.moving_variance * self.momentum + variance * (1.0 - self.momentum))
+        else:
+            mean, variance = self.moving_mean, self.moving_variance
+        gamma, beta = self.gamma, self.beta
+        if self.axis % inputs.ndim != inputs.ndim - 1:  # broadcast the per-channel values
+            mean, variance = tg.reshape(mean, self._broadcast_shape), tg.reshape(variance, self._broadcast_shape)
+            gamma = None if gamma is None else tg.reshape(gamma, self._broadcast_shape)
+            beta = None if beta is None else tg.reshape(beta, self._broadcast_shape)
+        return tg.nn.batch_normalization(inputs, mean, variance, beta, gamma, self.epsilon)
+
+    def compute_output_shape(self, input_shape):
+        return input_shape
+
+    def get_config(self):
+        config = super().get_config()
+        config.update({
+            "axis": self.axis, "momentum": self.momentum, "epsilon": self.epsilon, "center": self.center,
+            "scale": self.scale,
+            "beta_initializer": initializers.serialize(self.beta_initializer),
+            "gamma_initializer": initializers.serialize(self.gamma_initializer),
+            "moving_mean_initializer": initializers.serialize(self.moving_mean_initializer),
+            "moving_variance_initializer": initializers.serialize(self.moving_variance_initializer),
+            "beta_regularizer": regularizers.serialize(self.beta_regularizer),
+            "gamma_regularizer": regularizers.serialize(self.gamma_regularizer),
+            "beta_constraint": None, "gamma_constraint": None, "synchronized": self.synchronized,
+        })
+        return config
+
+
+class LayerNormalization(Layer):
+    """Normalize each example over ``axis``: ``x * inv + (beta - mean * inv)``, inv = gamma / sqrt(var + eps)."""
+
+    def __init__(self, axis=-1, epsilon=1e-3, center=True, scale=True, rms_scaling=False, beta_initializer="zeros",
+                 gamma_initializer="ones", beta_regularizer=None, gamma_regularizer=None, beta_constraint=None,
+                 gamma_constraint=None, **kwargs):
+        super().__init__(**kwargs)
+        self.axis = list(axis) if isinstance(axis, (list, tuple)) else axis
+        self.epsilon = float(epsilon)
+        self.center = bool(center)
+        self.scale = bool(scale)
+        self.rms_scaling = bool(rms_scaling)
+        self.beta_initializer = initializers.get(beta_initializer)
+        self.gamma_initializer = initializers.get(gamma_initializer)
+        self.beta_regularizer = regularizers.get(beta_regularizer)
+        self.gamma_regularizer = regularizers.get(gamma_regularizer)
+        self.beta_constraint = beta_constraint
+        self.gamma_constraint = gamma_constraint
+        self.supports_masking = True
+
+    def build(self, input_shape):
+        rank = len(input_shape)
+        axes = self.axis if isinstance(self.axis, list) else [self.axis]
+        self.axis = sorted(a % rank for a in axes)
+        shape = tuple(input_shape[a] for a in self.axis)
+        self.gamma = None
+        self.beta = None
+        if self.scale or self.rms_scaling:
+            self.gamma = self.add_weight(name="gamma", shape=shape, initializer=self.gamma_initializer,
+                                         regularizer=self.gamma_regularizer, constraint=self.gamma_constraint,
+                                         trainable=True, autocast=False)
+        if self.center and not self.rms_scaling:
+            self.beta = self.add_weight(name="beta", shape=shape, initializer=self.beta_initializer,
+                                        regularizer=self.beta_regularizer, constraint=self.beta_constraint,
+                                        trainable=True, autocast=False)
+
+    def call(self, inputs):
+        ndims = inputs.ndim
+        broadcast_shape = [1] * ndims
+        for a in self.axis:
+            broadcast_shape[a] = inputs.shape[a]
+
+        def broadcast(v):
+            if v is not None and v.ndim != ndims and self.axis != [ndims - 1]:
+                return tg.reshape(v, broadcast_shape)
+            return v
+        if self.rms_scaling:
+            _, variance = tg.nn.moments(inputs, axes=self.axis, keepdims=True)
+            out = inputs * tg.math.rsqrt(variance + self.epsilon)
+            return out if self.gamma is None else out * broadcast(self.gamma)
+        mean, variance = tg.nn.moments(inputs, axes=self.axis, keepdims=True)
+        inv = tg.math.rsqrt(variance + self.epsilon)
+        gamma, beta = broadcast(self.gamma), broadcast(self.beta)
+        if gamma is not None:
+            inv = inv * gamma
+        res = -mean * inv
+        if beta is not None:
+            res = res + beta
+        return inputs * inv + res
+
+    def compute_output_shape(self, input_shape):
+        return input_shape
+
+    def get_config(self):
+        config = super().get_config()
+        config.update({
+            "axis": self.axis, "epsilon": self.epsilon, "center": self.center, "scale": self.scale,
+            "rms_scaling": self.rms_scaling,
+            "beta_initializer": initializers.serialize(self.beta_initializer),
+            "gamma_initializer": initializers.serialize(self.gamma_initializer),
+            "beta_regularizer": regularizers.serialize(self.beta_regularizer),
+            "gamma_regularizer": regularizers.serialize(self.gamma_regularizer),
+            "beta_constraint": None, "gamma_constraint": None,
+        })
+        return config

@@ -1,0 +1,219 @@
+"""``keras.utils``: the progress bar, ``to_categorical``, ``set_random_seed``, the model summary."""
+import os
+import random
+import sys
+import time
+
+import numpy as np
+
+import tapegrad as tg
+
+
+def set_random_seed(seed):
+    """Seed Python's, NumPy's and tapegrad's random streams (``keras.utils.set_random_seed``)."""
+    if not isinstance(seed, int):
+        raise ValueError(f"Expected `seed` argument to be an integer. Received: seed={seed} (of type {type(seed)})")
+    random.seed(seed)
+    np.random.seed(seed)
+    tg.random.set_seed(seed)
+
+
+def to_categorical(x, num_classes=None):
+    """One-hot float32 rows for integer class ids (``keras.utils.to_categorical``).
+
+    >>> to_categorical([0, 2], 3).tolist()
+    [[1.0, 0.0, 0.0], [0.0, 0.0, 1.0]]
+    """
+    x = np.asarray(x._value if hasattr(x, "_value") else x, dtype="int64")
+    shape = x.shape
+    if shape and shape[-1] == 1 and len(shape) > 1:
+        shape = shape[:-1]
+    x = x.reshape(-1)
+    num_classes = int(num_classes) if num_classes is not None else int(np.max(x)) + 1
+    out = np.zeros((x.shape[0], num_classes), dtype="float32")
+    out[np.arange(x.shape[0]), x] = 1.0
+    return out.reshape(shape + (num_classes,))
+
+
+def normalize(x, axis=-1, order=2):
+    x = np.asarray(x)
+    norm = np.linalg.norm(x, ord=order, axis=axis, keepdims=True)
+    return x / np.where(norm == 0, 1, norm)
+
+
+# -- progress bar -------------------------------------------------------------------------------------
+
+def _format_value(v):
+    v = float(v)
+    return f"{v:.4f}" if abs(v) > 1e-3 or v == 0 else f"{v:.4e}"
+
+
+def _format_time(seconds):
+    if seconds >= 3600:
+        return f"{int(seconds // 3600)}:{int(seconds % 3600 // 60):02d}:{int(seconds % 60):02d}"
+    if seconds >= 60:
+        return f"{int(seconds // 60)}:{int(seconds % 60):02d}"
+    return f"{int(seconds)}s"
+
+
+def _format_per_unit(seconds, unit):
+    if seconds >= 1 or seconds == 0:
+        return f"{seconds:.0f}s/{unit}"
+    if seconds >= 1e-3:
+        return f"{seconds * 1e3:.0f}ms/{unit}"
+    return f"{seconds * 1e6:.0f}us/{unit}"
+
+
+class Progbar:
+    """Keras 3's progress bar: ``12/32 ━━━━━━━━──────────── 0s 2ms/step - loss: 0.6931``.
+
+    On a terminal the line is redrawn in place; otherwise (a log file, a pipe) only the final
+    line of each run is printed, as Keras does.
+    """
+
+    def __init__(self, target, width=20, verbose=1, interval=0.05, stateful_metrics=None, unit_name="step",
+                 file=None):
+        self.target = target
+        self.width = width
+        self.verbose = verbose
+        self.interval = interval
+        self.unit_name = unit_name
+        self.file = file or sys.stdout
+        self._dynamic = (hasattr(self.file, "isatty") and self.file.isatty()) or "ipykernel" in sys.modules \
+            or os.environ.get("TAPEGRAD_PROGBAR_DYNAMIC") == "1"
+        self._start = time.time()
+        self._last_update = 0.0
+        self._values = {}
+        self._seen = 0
+        self._last_len = 0
+
+    def update(self, current, values=None, finalize=None):
+        if finalize is None:
+            finalize = self.target is not None and current >= self.target
+        for k, v in (values or {}).items():
+            self._values[k] = v
+        self._seen = current
+        now = time.time()
+        if self.verbose == 1:
+            if not finalize and (now - self._last_update < self.interval or not self._dynamic):
+                return
+            line = self._line(current, now)
+            if self._dynamic:
+                pad = max(0, self._last_len - len(line))
+                self.file.write("\r" + line + " " * pad)
+                self._last_len = len(line)
+                if finalize:
+                    self.file.write("\n")
+            else:
+                self.file.write(line + "\n")
+            self.file.flush()
+        elif self.verbose == 2 and finalize:
+            elapsed = now - self._start
+            per_unit = elapsed / max(current, 1)
+            info = f"{current}/{self.target} - {_format_time(elapsed)} - {_format_per_unit(per_unit, self.unit_name)}"
+            self.file.write(info + self._metrics_text() + "\n")
+            self.file.flush()
+        self._last_update = now
+
+    def add(self, n, values=None):
+        self.update(self._seen + n, values)
+
+    def _metrics_text(self):
+        return "".join(f" - {k}: {_format_value(v)}" for k, v in self._values.items())
+
+    def _line(self, current, now):
+        elapsed = now - self._start
+        per_unit = elapsed / max(current, 1)
+        if self.target is not None:
+            digits = len(str(self.target))
+            done = int(self.width * current / self.target) if self.target else self.width
+            bar = "\u2501" * done + "\u2500" * (self.width - done)
+            if current < self.target:
+                eta = per_unit * (self.target - current)
+                timing = f"{_format_time(eta)} {_format_per_unit(per_unit, self.unit_name)}"
+            else:
+                timing = f"{_format_time(elapsed)} {_format_per_unit(per_unit, self.unit_name)}"
+            head = f"{current:>{digits}}/{self.target} {bar} {timing}"
+        else:
+            head = f"{current} {_format_time(elapsed)} {_format_per_unit(per_unit, self.unit_name)}"
+        return head + self._metrics_text()
+
+
+# -- summary ----------------------------------------------------------------------------------------
+
+def readable_memory_size(size):
+    for unit in ("B", "KB", "MB", "GB", "TB", "PB"):
+        if size / 1024 < 1:
+            return f"{size:.2f} {unit}"
+        size /= 1024
+    return f"{size:.2f} PB"
+
+
+def _count(weights):
+    return int(sum(int(np.prod(w.shape)) for w in weights))
+
+
+def _bytes(weights):
+    return int(sum(int(np.prod(w.shape)) * w._value.dtype.itemsize for w in weights))
+
+
+def _output_shape(layer, model):
+    nodes = getattr(layer, "_inbound_nodes", [])
+    graph = getattr(model, "_graph", None) or getattr(getattr(model, "_functional", None) or model, "_graph", None)
+    for node in nodes:
+        if graph is None or any(n is node for ns in graph[0].values() for n in ns):
+            outs = node.flat_outputs
+            if len(outs) == 1:
+                return str(outs[0].shape)
+            return str([o.shape for o in outs])
+    return "?"
+
+
+def summary_text(model, show_trainable=False):
+    """The text ``model.summary()`` prints: one row per layer, then parameter totals."""
+    headers = ["Layer (type)", "Output Shape", "Param #"] + (["Trainable"] if show_trainable else [])
+    widths = [31, 22, 13] + ([9] if show_trainable else [])
+    rows = []
+    layers = model.layers
+    from .layers.core import InputLayer
+    if type(model).__name__ != "Sequential":
+        layers = [la for la in layers]
+    for layer in layers:
+        if isinstance(layer, InputLayer) and type(model).__name__ == "Sequential":
+            continue
+        params = _count(layer.weights) if layer.built else 0
+        row = [f"{layer.name} ({type(layer).__name__})", _output_shape(layer, model), f"{params:,}"]
+        if show_trainable:
+            row.append("Y" if layer.trainable else "N")
+        rows.append(row)
+
+    def line(left, mid, right, fill):
+        return left + mid.join(fill * (w + 2) for w in widths) + right
+
+    def cells(values, bar="\u2502"):
+        parts = []
+        for i, (v, w) in enumerate(zip(values, widths)):
+            v = v if len(v) <= w else v[:w - 1] + "\u2026"
+            parts.append(f" {v:>{w}} " if i == 2 else f" {v:<{w}} ")
+        return bar + bar.join(parts) + bar
+
+    out = [f'Model: "{model.name}"']
+    out.append(line("\u250f", "\u2533", "\u2513", "\u2501"))
+    out.append(cells(headers, "\u2503"))
+    out.append(line("\u2521", "\u2547", "\u2529", "\u2501"))
+    for k, row in enumerate(rows):
+        out.append(cells(row))
+        if k < len(rows) - 1:
+            out.append(line("\u251c", "\u253c", "\u2524", "\u2500"))
+    out.append(line("\u2514", "\u2534", "\u2518", "\u2500"))
+    trainable = model.trainable_weights
+    non_trainable = model.non_trainable_weights
+    weights = model.weights
+    out.append(f" Total params: {_count(weights):,} ({readable_memory_size(_bytes(weights))})")
+    out.append(f" Trainable params: {_count(trainable):,} ({readable_memory_size(_bytes(trainable))})")
+    out.append(f" Non-trainable params: {_count(non_trainable):,} ({readable_memory_size(_bytes(non_trainable))})")
+    optimizer = getattr(model, "optimizer", None)
+    opt_vars = list(getattr(optimizer, "variables", []) or []) if optimizer is not None else []
+    if opt_vars:
+        out.append(f" Optimizer params: {_count(opt_vars):,} ({readable_memory_size(_bytes(opt_vars))})")
+    return "\n".join(out)
