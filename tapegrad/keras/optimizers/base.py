@@ -1,0 +1,626 @@
+"""``keras.optimizers.Optimizer``: Keras 3's optimizer API around a ``tapegrad.optim`` chain.
+
+An optimizer is one ``tapegrad.optim`` transform (its *pipeline*), built from Keras' options::
+
+    chain(scale(1/loss_scale_factor), accumulate(k), clip..., <the optimizer's own chain>,
+          add_decayed_weights(-lr * weight_decay))
+
+Keras 3 semantics kept (TensorFlow backend, checked against Keras 3.15):
+
+- built lazily by the first ``apply_gradients`` on the variables it is given; a later call may
+  pass any subset of them, in any order; a variable it was not built with raises ValueError;
+- None gradients are skipped with Keras' warning; all None raises ValueError;
+- ``iterations`` is an int64 Variable counting ``apply`` calls (with
+  ``gradient_accumulation_steps=k``: ``iterations`` reads calls // k, as Keras);
+- the learning rate is a float32 Variable (settable), a ``LearningRateSchedule`` called with the
+  raw call count, or a callable without arguments;
+- ``weight_decay`` is decoupled: ``v -= v * weight_decay * lr`` (here added to the update),
+  skipping variables excluded by ``exclude_from_weight_decay``;
+- clipping (one of ``clipnorm``, ``clipvalue``, ``global_clipnorm``) acts on the accumulated mean.
+
+The state lives in Variables (``optimizer.variables``) so it can be saved and restored; the
+step updates them in place (copy-on-write: a Tensor read from them stays as it was read).
+"""
+import warnings
+
+import numpy as np
+
+from ... import optim
+from ...core.indexed_slices import IndexedSlices
+from ...core.tensor import Tensor, TensorLike
+from .. import backend
+from ..variables import Variable
+from . import schedules
+
+# Keras' names for the state of the transforms its optimizers are made of.
+_KERAS_STATE_NAMES = {
+    ("TraceState", "trace"): "momentum",
+    ("ScaleByAdamState", "mu"): "momentum",
+    ("ScaleByAdamState", "nu"): "velocity",
+    ("ScaleByAdamState", "nu_max"): "velocity_hat",
+    ("ScaleByRmsState", "nu"): "velocity",
+    ("ScaleByRmsState", "mu"): "average_gradient",
+    ("ScaleByAdagradState", "sum_of_squares"): "accumulator",
+    ("ScaleByAdadeltaState", "acc_grad"): "accumulated_grad",
+    ("ScaleByAdadeltaState", "acc_delta"): "accumulated_delta_var",
+    ("ScaleByNadamState", "mu"): "momentum",
+    ("ScaleByNadamState", "nu"): "velocity",
+    ("ScaleByNadamState", "u_product"): "u_product",
+    ("AccumulateState", "acc"): "gradient_accumulator",
+}
+
+# Attributes that shape the pipeline: changing one after build rebuilds it (state kept).
+_BASE_OPTIONS = ("weight_decay", "clipnorm", "clipvalue", "global_clipnorm", "loss_scale_factor",
+                 "gradient_accumulation_steps")
+
+
+class Optimizer:
+    """Base class of the Keras optimizers; subclasses give ``_transform()`` (their own chain).
+
+    Also usable directly with any ``tapegrad.optim`` transform: ``Optimizer.from_transform``.
+    """
+
+    _hyperparameters = ()  # the subclass's constructor arguments (config, rebuild on change)
+
+    def __init__(self, learning_rate, weight_decay=None, clipnorm=None, clipvalue=None,
+                 global_clipnorm=None, use_ema=False, ema_momentum=0.99, ema_overwrite_frequency=None,
+                 loss_scale_factor=None, gradient_accumulation_steps=None, name=None, **kwargs):
+        object.__setattr__(self, "_pipeline", None)
+        object.__setattr__(self, "built", False)
+        if kwargs.pop("decay", None) is not None:
+            warnings.warn("Argument `decay` is no longer supported and will be ignored.")
+        if kwargs:
+            raise ValueError(f"Argument(s) not recognized: {kwargs}")
+        if gradient_accumulation_steps and not gradient_accumulation_steps >= 2:
+            raise ValueError(f"`gradient_accumulation_steps` must be an integer >= 2. Received: "
+                             f"gradient_accumulation_steps={gradient_accumulation_steps}")
+        if use_ema:
+            if ema_momentum > 1 or ema_momentum < 0:
+                raise ValueError(f"`ema_momentum` must be in the range [0, 1]. Received: "
+                                 f"ema_momentum={ema_momentum}")
+            if ema_overwrite_frequency and (not isinstance(ema_overwrite_frequency, int)
+                                            or ema_overwrite_frequency < 1):
+                raise ValueError(f"`ema_overwrite_frequency` must be an integer >= 1 or None. Received: "
+                                 f"ema_overwrite_frequency={ema_overwrite_frequency}")
+        if sum(a is not None for a in (clipnorm, clipvalue, global_clipnorm)) > 1:
+            raise ValueError(f"Only one of `clipnorm`, `clipvalue` and `global_clipnorm` can be set. "
+                             f"Received: clipnorm={clipnorm}, clipvalue={clipvalue}, "
+                             f"global_clipnorm={global_clipnorm}")
+        self.name = name if name is not None else backend.auto_name(type(self).__name__)
+        self.weight_decay = weight_decay
+        self.clipnorm = clipnorm
+        self.global_clipnorm = global_clipnorm
+        self.clipvalue = clipvalue
+        self.use_ema = use_ema
+        self.ema_momentum = ema_momentum
+        self.ema_overwrite_frequency = ema_overwrite_frequency
+        self.loss_scale_factor = loss_scale_factor
+        self.gradient_accumulation_steps = gradient_accumulation_steps
+        self._trainable_variables = []
+        self._index = {}             # id(variable) -> position in _trainable_variables
+        self._averages = []          # EMA of each variable (use_ema)
+        self._state_plan = None      # how the pipeline's state maps to _state_slots
+        self._state_slots = []       # a Variable per state leaf (None for a None leaf)
+        self._exclude_ids = set()
+        self._exclude_pattern = None
+        self._decay_mask = []
+        self._workspace = optim.Workspace()
+        with backend.name_scope(self.name, caller=self):
+            self._iterations = Variable(0, name="iteration", dtype="int64", trainable=False)
+            self._lr_now = Variable(np.float32(0), name="current_learning_rate", trainable=False)
+            self._decay_now = Variable(np.float32(0), name="current_decay", trainable=False)
+        self._learning_rate = None
+        self._set_learning_rate(learning_rate, creating=True)
+
+    # -- construction from a transform -------------------------------------------------------
+    @classmethod
+    def from_transform(cls, transform, learning_rate=0.001, name=None, **kwargs):
+        """An optimizer that applies ``transform`` (a ``tapegrad.optim`` chain) with Keras' API.
+
+        ``transform`` is a GradientTransformation whose updates are added to the variables (so it
+        carries its own sign and rate), or a function ``f(learning_rate) -> transform`` that gets
+        the optimizer's current learning rate (a float32 Variable set at each step from the
+        float, schedule or callable ``learning_rate``). The other keyword arguments are Keras'
+        (``clipnorm``, ``weight_decay``, ``gradient_accumulation_steps``...).
+
+        >>> from tapegrad import keras, optim
+        >>> opt = keras.optimizers.Optimizer.from_transform(
+        ...     lambda lr: optim.chain(optim.scale_by_adam(), optim.scale_by_learning_rate(lr)),
+        ...     learning_rate=0.01, global_clipnorm=1.0)
+        """
+        opt = TransformOptimizer(transform, learning_rate=learning_rate, name=name, **kwargs)
+        return opt
+
+    def _transform(self):
+        """This optimizer's own chain; the rate to use is ``self._lr_now`` (a Variable)."""
+        raise NotImplementedError(f"{type(self).__name__} must define _transform() (or use "
+                                  f"Optimizer.from_transform)")
+
+    def _make_pipeline(self):
+        parts = []
+        if self.loss_scale_factor is not None:
+            parts.append(optim.scale(1.0 / self.loss_scale_factor))
+        if self.gradient_accumulation_steps:
+            parts.append(optim.accumulate(self.gradient_accumulation_steps))
+        if self.clipnorm and self.clipnorm > 0:
+            parts.append(optim.clip_by_norm(self.clipnorm))
+        elif self.global_clipnorm and self.global_clipnorm > 0:
+            parts.append(optim.clip_by_global_norm(self.global_clipnorm))
+        elif self.clipvalue and self.clipvalue > 0:
+            parts.append(optim.clip(self.clipvalue))
+        parts.append(self._transform())
+        if self.weight_decay is not None:
+            # Keras: v -= v * wd * lr before the step; here -lr*wd*v joins the step's update.
+            parts.append(optim.add_decayed_weights(self._decay_now, mask=lambda params: self._decay_mask))
+        return optim.chain(*parts)
+
+    def __setattr__(self, name, value):
+        # Keras reads hyperparameters at every step; here the pipeline is rebuilt when one changes.
+        if name in _BASE_OPTIONS or name in self._hyperparameters:
+            object.__setattr__(self, "_pipeline", None)
+        object.__setattr__(self, name, value)
+
+    # -- learning rate -----------------------------------------------------------------------
+    def _set_learning_rate(self, learning_rate, creating=False):
+        if isinstance(learning_rate, schedules.LearningRateSchedule) or (
+                callable(learning_rate) and not isinstance(learning_rate, TensorLike)):
+            self._learning_rate = learning_rate
+            return
+        if isinstance(self._learning_rate, schedules.LearningRateSchedule):
+            raise TypeError("This optimizer was created with a `LearningRateSchedule` object as its "
+                            "`learning_rate` constructor argument, hence its learning rate is not "
+                            "settable. If you need the learning rate to be settable, you should "
+                            "instantiate the optimizer with a float `learning_rate` argument.")
+        if creating and not isinstance(learning_rate, float):
+            raise ValueError("Argument `learning_rate` should be float, or an instance of "
+                             "LearningRateSchedule, or a callable (that takes in the current iteration "
+                             "value and returns the corresponding learning rate value). Received "
+                             f"instead: learning_rate={learning_rate}")
+        if isinstance(self._learning_rate, Variable):
+            self._learning_rate.assign(np.float32(_as_float(learning_rate)))
+        else:
+            with backend.name_scope(self.name, caller=self):
+                self._learning_rate = Variable(np.float32(_as_float(learning_rate)),
+                                               name="learning_rate", trainable=False)
+
+    @property
+    def learning_rate(self):
+        """The float32 Variable; for a schedule its value now (a Tensor); for a callable, its result."""
+        lr = self._learning_rate
+        if isinstance(lr, schedules.LearningRateSchedule):
+            return lr(self._iterations)
+        if isinstance(lr, Variable):
+            return lr
+        return lr()
+
+    @learning_rate.setter
+    def learning_rate(self, learning_rate):
+        self._set_learning_rate(learning_rate)
+
+    def _current_learning_rate(self):
+        lr = self.learning_rate
+        return np.float32(lr._value if isinstance(lr, TensorLike) else lr)
+
+    @property
+    def iterations(self):
+        """Steps taken: an int64 Variable (with gradient accumulation, calls // steps)."""
+        if self.gradient_accumulation_steps:
+            return Tensor(self._iterations._value // np.int64(self.gradient_accumulation_steps))
+        return self._iterations
+
+    # -- variables -----------------------------------------------------------------------------
+    @property
+    def variables(self):
+        """The optimizer's state, for checkpoints: iteration, learning_rate (a float rate), EMA
+        averages, then each transform's state (per model variable, in Keras' names)."""
+        out = [self._iterations]
+        if isinstance(self._learning_rate, Variable):
+            out.append(self._learning_rate)
+        out.extend(self._averages)
+        out.extend(v for v in self._ordered_slots if v is not None)
+        return out
+
+    def build(self, variables):
+        """Create the state for ``variables`` (done by the first ``apply_gradients``)."""
+        if self.built:
+            return
+        variables = list(variables)
+        self._trainable_variables = variables
+        self._index = {id(v): i for i, v in enumerate(variables)}
+        labels = [_label(v) for v in variables]
+        with backend.name_scope(self.name, caller=self):
+            if self.use_ema:
+                self._averages = [Variable(np.zeros_like(v._value), name=f"{lab}_average", trainable=False)
+                                  for v, lab in zip(variables, labels)]
+            self._pipeline = self._make_pipeline()
+            self._refresh_decay_mask()
+            state = self._pipeline.init([v._value for v in variables])
+            self._state_plan = _plan(state)
+            slots, order = _state_variables(self._state_plan, state, labels)
+        self._state_slots = slots
+        self._ordered_slots = order
+        object.__setattr__(self, "built", True)
+
+    def _pack_state(self):
+        values = []
+        for v in self._state_slots:
+            if v is None:
+                values.append(None)
+                continue
+            if not v._owns_buffer():  # a Tensor read from it must keep its value: copy on write
+                v._value = v._value.copy()
+            values.append(v._value)
+        return _pack(self._state_plan, values)
+
+    def _store_state(self, state):
+        leaves = _flatten(self._state_plan, state)
+        for v, new in zip(self._state_slots, leaves):
+            if v is None or new is v._value:
+                continue
+            old = v._value
+            if type(new) is np.ndarray and new.dtype == old.dtype and new.shape == old.shape:
+                v._value = new
+            else:
+                v._value = np.array(new, dtype=old.dtype)
+
+    def _rebuild_pipeline(self):
+        pipeline = self._make_pipeline()
+        fresh = pipeline.init([v._value for v in self._trainable_variables])
+        if _plan(fresh) != self._state_plan:
+            raise ValueError(f"Changing this setting of optimizer '{self.name}' after it was built changes "
+                             f"the state it keeps; create a new optimizer instead")
+        self._pipeline = pipeline
+
+    # -- applying gradients ----------------------------------------------------------------------
+    def apply_gradients(self, grads_and_vars):
+        """Apply ``zip(grads, variables)``; returns ``iterations`` (as Keras)."""
+        grads, variables = zip(*grads_and_vars)
+        self.apply(grads, variables)
+        return self._iterations
+
+    def apply(self, grads, trainable_variables=None):
+        """Update the variables with ``grads`` (a list matching ``trainable_variables``, or the
+        variables the optimizer was built with)."""
+        grads = list(grads)
+        if len(grads) == 0:
+            return
+        if trainable_variables is None:
+            if not self.built:
+                raise ValueError("When passing `grads` without `variables`, the optimizer must already be "
+                                 "built on a list of variables. Call `optimizer.build(trainable_variables)` "
+                                 "first. ")
+            if len(grads) != len(self._trainable_variables):
+                raise ValueError(f"When passing `grads` as a list of gradient tensors, the gradients must "
+                                 f"match `optimizer.variables` one-to-on. Received a list of {len(grads)} "
+                                 f"gradients, but the optimizer is tracking "
+                                 f"{len(self._trainable_variables)} trainable variables.")
+            variables = self._trainable_variables
+        else:
+            variables = list(trainable_variables)
+            if not self.built:
+                self.build(variables)
+        index = self._index
+        full = [None] * len(self._trainable_variables)
+        missing = []
+        for g, v in zip(grads, variables):
+            i = index.get(id(v))
+            if i is None or self._trainable_variables[i] is not v:
+                raise ValueError(f"Unknown variable: {v}. This optimizer can only be called for the "
+                                 f"variables it was originally built with. When working with a new set "
+                                 f"of variables, you should recreate a new optimizer instance.")
+            if g is None:
+                missing.append(_label_for_warning(v))
+            else:
+                full[i] = _gradient_array(g, v)
+        if len(missing) == len(grads):
+            raise ValueError("No gradients provided for any variable.")
+        if missing:
+            warnings.warn(f"Gradients do not exist for variables {missing} when minimizing the loss. If "
+                          f"using `model.compile()`, did you forget to provide a `loss` argument?")
+        self._step(full)
+
+    def _step(self, updates):
+        if self._pipeline is None:
+            self._rebuild_pipeline()
+        lr = self._current_learning_rate()
+        self._lr_now._value[...] = lr
+        if self.weight_decay is not None:
+            self._decay_now._value[...] = -(np.float32(self.weight_decay) * lr)
+        params = [v._value for v in self._trainable_variables]
+        updates, state = self._pipeline.update(updates, self._pack_state(), params,
+                                               inplace=self._workspace)
+        del params  # the variables' buffers must be unshared again to be updated in place
+        self._store_state(state)
+        variables = self._trainable_variables
+        for v, u in zip(variables, updates):
+            if u is not None:
+                optim.add_to_variable(v, u)
+        if self.use_ema:
+            self._update_moving_averages()
+        for v, u in zip(variables, updates):
+            constraint = getattr(v, "constraint", None)
+            if u is not None and constraint is not None:
+                v.assign(constraint(v))
+        it = self._iterations._value
+        if self._iterations._owns_buffer():
+            it += 1
+        else:
+            self._iterations._value = it + 1
+
+    def minimize(self, loss, var_list, tape=None):
+        """Compute the gradients of ``loss`` (a callable, or a Tensor recorded by ``tape``) for
+        ``var_list`` (or a callable returning it) and apply them (TF-Keras 2's ``minimize``)."""
+        from ...core.tape import GradientTape
+        if tape is None:
+            if not callable(loss):
+                raise ValueError("`tape` is required when a `Tensor` loss is passed. Received: "
+                                 f"loss={loss}, tape={tape}.")
+            with GradientTape() as tape:
+                loss = loss()
+        if callable(var_list):
+            var_list = var_list()
+        var_list = list(var_list)
+        grads = tape.gradient(loss, var_list)
+        self.apply_gradients(zip(grads, var_list))
+        return self._iterations
+
+    # -- moving averages (use_ema) -------------------------------------------------------------
+    def _update_moving_averages(self):
+        it = int(self._iterations._value)
+        if self.gradient_accumulation_steps:
+            it //= self.gradient_accumulation_steps
+        for v, avg in zip(self._trainable_variables, self._averages):
+            dt = avg._value.dtype.type
+            momentum = dt(self.ema_momentum) if it != 0 else dt(0)
+            avg._value = momentum * avg._value + (dt(1) - momentum) * v._value
+        if self.ema_overwrite_frequency and (it + 1) % self.ema_overwrite_frequency == 0:
+            self._overwrite_with_averages(self._trainable_variables)
+
+    def _overwrite_with_averages(self, variables):
+        if len(variables) != len(self._averages):
+            raise ValueError(f"The length of model variables ({len(variables)}) to override does not match "
+                             f"the length of model variables stored in the optimizer "
+                             f"({len(self._averages)}). Please check if the optimizer was called on your "
+                             f"model.")
+        for v, avg in zip(variables, self._averages):
+            v.assign(avg._value)
+
+    def finalize_variable_values(self, var_list):
+        """With ``use_ema``, set the variables to their moving averages (``fit`` does at the end)."""
+        if self.use_ema:
+            self._overwrite_with_averages(list(var_list))
+
+    # -- weight decay exclusions ---------------------------------------------------------------
+    def exclude_from_weight_decay(self, var_list=None, var_names=None):
+        """Skip weight decay for ``var_list`` and for variables whose name contains one of
+        ``var_names`` (a regular expression search, as Keras)."""
+        import re
+        self._exclude_ids = {id(v) for v in var_list or ()}
+        self._exclude_pattern = re.compile("|".join(set(var_names))) if var_names else None
+        self._refresh_decay_mask()
+
+    def _use_weight_decay(self, variable):
+        if id(variable) in self._exclude_ids:
+            return False
+        pattern = self._exclude_pattern
+        return pattern is None or pattern.search(variable.name) is None
+
+    def _refresh_decay_mask(self):
+        self._decay_mask = [self._use_weight_decay(v) for v in self._trainable_variables]
+
+    # -- saving --------------------------------------------------------------------------------
+    def set_weights(self, weights):
+        """Assign ``weights`` (arrays, in ``variables`` order) to the optimizer's variables."""
+        if not self.built:
+            raise ValueError("You are calling `set_weights()` on an optimizer that has not yet been built. "
+                             "Please call `optimizer.build(trainable_variables)` to create the optimizer "
+                             "weights before calling `set_weights()`.")
+        for variable, weight in zip(self.variables, weights):
+            weight = np.asarray(weight)
+            if tuple(variable.shape) != weight.shape:
+                raise ValueError(f"Optimizer variable {variable.path} has shape {tuple(variable.shape)} not "
+                                 f"compatible with provided weight shape {weight.shape}.")
+            variable.assign(weight.astype(variable._value.dtype))
+
+    def save_own_variables(self, store):
+        """Write the state into ``store`` (a dict: "0", "1", ... -> arrays)."""
+        for i, variable in enumerate(self.variables):
+            store[str(i)] = variable.numpy()
+
+    def load_own_variables(self, store):
+        """Read the state written by ``save_own_variables`` (build the optimizer first)."""
+        variables = self.variables
+        if len(store.keys()) != len(variables):
+            msg = (f"Skipping variable loading for optimizer '{self.name}', because it has "
+                   f"{len(variables)} variables whereas the saved optimizer has {len(store.keys())} "
+                   f"variables. ")
+            if len(variables) <= 2:
+                msg += "This is likely because the optimizer has not been called/built yet."
+            warnings.warn(msg, stacklevel=2)
+            return
+        for i, variable in enumerate(variables):
+            variable.assign(np.asarray(store[str(i)]).astype(variable._value.dtype))
+
+    # -- config ------------------------------------------------------------------------------
+    def get_config(self):
+        """The constructor arguments (a schedule as its config dict), as Keras."""
+        lr = self._learning_rate
+        if isinstance(lr, schedules.LearningRateSchedule):
+            learning_rate = schedules.serialize(lr)
+        elif isinstance(lr, Variable):
+            learning_rate = float(lr._value)
+        else:
+            from .. import serialization
+            learning_rate = serialization.serialize_keras_object(lr)
+        config = {
+            "name": self.name, "learning_rate": learning_rate, "weight_decay": self.weight_decay,
+            "clipnorm": self.clipnorm, "global_clipnorm": self.global_clipnorm,
+            "clipvalue": self.clipvalue, "use_ema": self.use_ema, "ema_momentum": self.ema_momentum,
+            "ema_overwrite_frequency": self.ema_overwrite_frequency,
+            "loss_scale_factor": self.loss_scale_factor,
+            "gradient_accumulation_steps": self.gradient_accumulation_steps,
+        }
+        config.update({k: getattr(self, k) for k in self._hyperparameters})
+        return config
+
+    @classmethod
+    def from_config(cls, config, custom_objects=None):
+        config = dict(config)
+        if isinstance(config.get("learning_rate"), dict):
+            config["learning_rate"] = schedules.deserialize(config["learning_rate"], custom_objects)
+        return cls(**config)
+
+    def __repr__(self):
+        return f"<{type(self).__name__} name={self.name!r} iterations={int(self._iterations._value)}>"
+
+
+class TransformOptimizer(Optimizer):
+    """An optimizer made of a user's ``tapegrad.optim`` transform (see ``from_transform``)."""
+
+    def __init__(self, transform, learning_rate=0.001, **kwargs):
+        self._user_transform = transform
+        super().__init__(learning_rate=learning_rate, **kwargs)
+
+    def _transform(self):
+        tx = self._user_transform
+        if isinstance(tx, optim.GradientTransformation):
+            return tx
+        return tx(self._lr_now)
+
+    def get_config(self):
+        raise NotImplementedError("An optimizer made from a transform has no config: its transform is code")
+
+
+# -- helpers ---------------------------------------------------------------------------------
+
+def _as_float(x):
+    return float(x._value if isinstance(x, TensorLike) else x)
+
+
+def _label(v):
+    """Keras' prefix for a variable's optimizer state: its path (or name) without / and :."""
+    path = getattr(v, "path", None)
+    if path is not None:
+        return path.replace("/", "_")
+    return str(v.name).replace("/", "_").replace(":", "_")
+
+
+def _label_for_warning(v):
+    path = getattr(v, "path", None)
+    return path if path is not None else v.name
+
+
+def _gradient_array(g, v):
+    """A gradient as an ndarray of the variable's dtype and shape (IndexedSlices densified)."""
+    if type(g) is Tensor:
+        a = g._value
+    elif isinstance(g, IndexedSlices):
+        a = np.asarray(g)
+    elif isinstance(g, TensorLike):
+        a = g._value
+    else:
+        a = np.asarray(g)
+    target = v._value
+    if a.dtype != target.dtype:
+        a = a.astype(target.dtype)
+    if a.shape != target.shape:
+        raise ValueError(f"Gradient of shape {a.shape} given for variable '{_label_for_warning(v)}' of shape "
+                         f"{target.shape}: a gradient must have its variable's shape")
+    return a
+
+
+# The state tree: a *plan* of its containers, so that flattening and rebuilding it at each step
+# costs a few Python operations per transform, not per leaf (per-parameter lists are sliced).
+def _plan(tree):
+    if type(tree) is list and not any(isinstance(x, (list, tuple, dict)) for x in tree):
+        return ("L", len(tree))
+    if isinstance(tree, tuple) and hasattr(tree, "_fields"):
+        return ("N", type(tree), tuple(_plan(x) for x in tree))
+    if isinstance(tree, (tuple, list)):
+        return ("T" if isinstance(tree, tuple) else "l", type(tree), tuple(_plan(x) for x in tree))
+    if isinstance(tree, dict):
+        keys = tuple(sorted(tree))
+        return ("D", keys, tuple(_plan(tree[k]) for k in keys))
+    return ("x",)
+
+
+def _flatten(plan, tree, out=None):
+    out = [] if out is None else out
+    kind = plan[0]
+    if kind == "x":
+        out.append(tree)
+    elif kind == "L":
+        out.extend(tree)
+    elif kind == "D":
+        for k, p in zip(plan[1], plan[2]):
+            _flatten(p, tree[k], out)
+    else:
+        for p, x in zip(plan[2], tree):
+            _flatten(p, x, out)
+    return out
+
+
+def _pack(plan, values):
+    tree, _ = _pack_at(plan, values, 0)
+    return tree
+
+
+def _pack_at(plan, values, pos):
+    kind = plan[0]
+    if kind == "x":
+        return values[pos], pos + 1
+    if kind == "L":
+        n = plan[1]
+        return values[pos:pos + n], pos + n
+    children = []
+    for p in plan[-1]:
+        child, pos = _pack_at(p, values, pos)
+        children.append(child)
+    if kind == "N":
+        return plan[1](*children), pos
+    if kind == "D":
+        return dict(zip(plan[1], children)), pos
+    return plan[1](children), pos
+
+
+def _state_variables(plan, state, labels):
+    """A Variable per state leaf (in flatten order) and the same in Keras' order (per model
+    variable, its moments together), named as Keras names them."""
+    slots, order, scalars = [], [], []
+
+    def walk(plan, tree, owner, field):
+        kind = plan[0]
+        if kind == "L":
+            name = _KERAS_STATE_NAMES.get((owner, field), field or "state")
+            group = []
+            for i, leaf in enumerate(tree):
+                var = None if leaf is None else Variable(np.array(leaf), name=f"{labels[i]}_{name}",
+                                                         trainable=False)
+                slots.append(var)
+                group.append(var)
+            return [group]
+        if kind == "x":
+            var = None
+            if tree is not None:
+                name = _KERAS_STATE_NAMES.get((owner, field), field or "state")
+                var = Variable(np.array(tree), name=name, trainable=False)
+                scalars.append(var)
+            slots.append(var)
+            return []
+        groups = []
+        if kind == "N":
+            for p, x, f in zip(plan[2], tree, plan[1]._fields):
+                groups.extend(walk(p, x, plan[1].__name__, f))
+            # a transform's per-variable state, interleaved per model variable as Keras lists it
+            for per_var in zip(*groups):
+                order.extend(per_var)
+            return []
+        items = zip(plan[1], (tree[k] for k in plan[1])) if kind == "D" else enumerate(tree)
+        for (_, x), p in zip(items, plan[2]):
+            groups.extend(walk(p, x, owner, field))
+        return groups
+
+    for group in walk(plan, state, None, None):
+        order.extend(group)
+    order.extend(scalars)
+    return slots, order

@@ -1,0 +1,226 @@
+"""The transform protocol (optax's): ``init(params) -> state``, ``update(updates, state, params)``.
+
+Conventions (they make masking, partitioning, accumulation and Keras' None gradients one idea):
+
+- Parameters and updates are pytrees (lists, tuples, dicts: ``tapegrad.nest`` order) of arrays;
+  leaves may be NumPy arrays, Tensors or Variables (read, never written). Updates come back as
+  NumPy arrays in the same structure.
+- **None means "not this parameter".** A None update leaves the parameter and its state alone
+  (Keras skips a variable whose gradient is None); an update call where every update is None
+  changes nothing at all (no step is counted). ``masked``/``partition``/``accumulate`` are built
+  on it.
+- Per-parameter state is a Python ``list`` aligned with the flattened parameters (None where a
+  parameter is not handled); other state (step counts) are scalars in small NamedTuples.
+- ``update(..., inplace=False)`` is pure: nothing given is modified. ``inplace=True`` (or a
+  :class:`Workspace`) donates the *state*: its arrays are updated in place and the returned
+  updates may live in reused buffers (valid until the next in-place call). The updates and
+  params passed in are never written, in either mode.
+"""
+from typing import Any, Callable, NamedTuple
+
+import numpy as np
+
+from ..core import nest
+from ..core.indexed_slices import IndexedSlices
+from ..core.tensor import TensorLike
+from ..core.variable import Variable
+from ._workspace import Frame
+
+
+class GradientTransformation(NamedTuple):
+    """A pure gradient transformation: ``init(params) -> state`` and
+    ``update(updates, state, params=None, *, inplace=False) -> (updates, state)``.
+
+    >>> import numpy as np
+    >>> from tapegrad import optim
+    >>> tx = optim.chain(optim.clip(1.0), optim.scale(-0.5))
+    >>> params = [np.zeros(2, np.float32)]
+    >>> state = tx.init(params)
+    >>> updates, state = tx.update([np.array([4.0, -0.5], np.float32)], state)
+    >>> optim.apply_updates(params, updates)[0]
+    array([-0.5 ,  0.25], dtype=float32)
+    """
+
+    init: Callable[[Any], Any]
+    update: Callable[..., Any]
+
+
+class EmptyState(NamedTuple):
+    """The state of a stateless transform."""
+
+
+def leaf_array(x):
+    """A leaf as an ndarray (None stays None); Tensors/Variables give their buffer (read only)."""
+    if x is None or type(x) is np.ndarray:
+        return x
+    if isinstance(x, TensorLike):
+        return x._value
+    if isinstance(x, IndexedSlices):
+        return np.asarray(x)  # densified: rows summed at their indices
+    return np.asarray(x)
+
+
+def flat_leaves(tree):
+    """The leaves of ``tree`` as a list of ndarrays/None (a flat list of arrays passes as is)."""
+    if type(tree) is list and not any(isinstance(x, (list, tuple, dict)) for x in tree):
+        leaves = tree
+    else:
+        leaves = nest.flatten(tree)
+    if all(x is None or type(x) is np.ndarray for x in leaves):
+        return leaves
+    return [leaf_array(x) for x in leaves]
+
+
+def repack(structure, flat):
+    """``flat`` in the structure of ``structure`` (a flat list stays a list)."""
+    if type(structure) is list and len(structure) == len(flat) and \
+            not any(isinstance(x, (list, tuple, dict)) for x in structure):
+        return flat
+    return nest.pack_sequence_as(structure, flat)
+
+
+def all_none(updates):
+    for u in updates:
+        if u is not None:
+            return False
+    return True
+
+
+def transform(init_flat, update_flat, init=None):
+    """A GradientTransformation from flat-list functions.
+
+    ``init_flat(params)`` gets a flat list of arrays (None where a parameter is not handled);
+    ``update_flat(updates, state, params, frame)`` gets flat lists and a :class:`Frame` that says
+    where it may write. Composites (chain, masked, ...) call ``update.flat`` with their frame.
+    ``init`` replaces the flat init when the transform needs the caller's structure.
+    """
+    if init is None:
+        def init(params):
+            return init_flat(flat_leaves(params))
+
+    def flat(updates, state, params, frame):
+        if all_none(updates):
+            return updates, state
+        return update_flat(updates, state, params, frame)
+
+    def update(updates, state, params=None, *, inplace=False):
+        leaves = flat_leaves(updates)
+        frame = Frame(inplace, updates)
+        try:
+            out, state = flat(leaves, state, None if params is None else flat_leaves(params), frame)
+        finally:
+            frame.close()
+        return repack(updates, out), state
+
+    update.flat = flat
+    return GradientTransformation(init, update)
+
+
+def call_flat(tx, updates, state, params, frame):
+    """Run ``tx`` on flat lists inside ``frame``: built-ins share the frame, custom transforms get
+    the caller's structure (when the leaves are the caller's) and a pure call."""
+    flat = getattr(tx.update, "flat", None)
+    if flat is not None:
+        return flat(updates, state, params, frame)
+    structure = frame.structure
+    if structure is not None:
+        out, state = tx.update(repack(structure, updates), state,
+                               None if params is None else repack(structure, params))
+    else:
+        out, state = tx.update(updates, state, params)
+    return flat_leaves(out), state
+
+
+def chain(*transforms):
+    """Apply transforms one after the other (each gets the previous one's updates).
+
+    >>> from tapegrad import optim
+    >>> sgd_momentum = optim.chain(optim.scale_by_learning_rate(0.1), optim.trace(0.9))
+    """
+    transforms = tuple(transforms)
+
+    def init(params):
+        return tuple(t.init(params) for t in transforms)
+
+    def update_flat(updates, state, params, frame):
+        new_state = []
+        for t, s in zip(transforms, state):
+            updates, s = call_flat(t, updates, s, params, frame)
+            new_state.append(s)
+        return updates, tuple(new_state)
+
+    # init gets the caller's structure: a custom transform's init expects it, not leaves.
+    return transform(None, update_flat, init=init)
+
+
+def identity():
+    """Updates pass unchanged (a partition's "train as is" group)."""
+    return transform(lambda params: EmptyState(), lambda u, s, p, frame: (u, s))
+
+
+def set_to_zero():
+    """Updates become zeros (a frozen group in ``partition``; its parameters stay as they are)."""
+    def update_flat(updates, state, params, frame):
+        out = []
+        for u in updates:
+            if u is None:
+                out.append(None)
+            else:
+                z = frame.new(u)
+                z.fill(0)
+                out.append(z)
+        return out, state
+    return transform(lambda params: EmptyState(), update_flat)
+
+
+def hyper_value(h, count, dtype):
+    """A hyperparameter's value now, as a scalar of ``dtype``: a number, a schedule called with
+    the transform's step count, or a Tensor/Variable read at each step (a settable rate)."""
+    if isinstance(h, TensorLike):
+        return dtype.type(h._value)
+    if callable(h):
+        v = h(count)
+        return dtype.type(v._value if isinstance(v, TensorLike) else v)
+    return dtype.type(h)
+
+
+def add_to_variable(var, update):
+    """``var += update`` in place when the variable's buffer is unshared (copy-on-write else).
+
+    The one place where an optimizer writes a variable: a trainable mask belongs here.
+    """
+    if update is None:
+        return
+    value = var._value
+    if var._owns_buffer():
+        np.add(value, update, out=value, casting="same_kind")
+    else:
+        var._value = np.add(value, update, dtype=value.dtype, casting="same_kind")
+
+
+def apply_updates(params, updates):
+    """``params + updates`` leafwise; a None update leaves the parameter as it is.
+
+    Arrays and Tensors give new NumPy arrays (pure, as optax); Variables are updated in place
+    (as ``assign_add``) and returned. Updates are cast to each parameter's dtype.
+
+    >>> import numpy as np
+    >>> from tapegrad import optim
+    >>> optim.apply_updates({"w": np.ones(2, np.float32)}, {"w": np.array([0.5, -1.0], np.float32)})
+    {'w': array([1.5, 0. ], dtype=float32)}
+    """
+    flat_p = nest.flatten(params)
+    flat_u = flat_leaves(updates)
+    if len(flat_p) != len(flat_u):
+        raise ValueError(f"apply_updates: {len(flat_u)} updates for {len(flat_p)} parameters")
+    out = []
+    for p, u in zip(flat_p, flat_u):
+        if u is None:
+            out.append(p)
+        elif isinstance(p, Variable):
+            add_to_variable(p, u)
+            out.append(p)
+        else:
+            a = leaf_array(p)
+            out.append(np.add(a, u, dtype=a.dtype, casting="same_kind"))
+    return nest.pack_sequence_as(params, out)
