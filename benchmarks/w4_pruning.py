@@ -29,16 +29,19 @@ def numpy_case():
         hs.append(np.maximum(hs[-1] @ w + b, 0))
     out = hs[-1]
 
-    def grads(down_to):
+    def grads(wanted):
+        """Backpropagate only as far as the lowest wanted layer; weight gradients only where wanted."""
         g = 2.0 * out / out.size
         result = []
-        for i in range(DEPTH - 1, down_to - 1, -1):
+        for i in range(DEPTH - 1, min(wanted) - 1, -1):
             g = g * (hs[i + 1] > 0)
-            result.append((hs[i].T @ g, g.sum(axis=0)))
-            if i > down_to:
+            if i in wanted:
+                result.append((hs[i].T @ g, g.sum(axis=0)))
+            if i > min(wanted):
                 g = g @ ws[i].T
         return result
-    return {"all": lambda: grads(0), "last": lambda: grads(DEPTH - 1), "first": lambda: grads(0)}
+    every = set(range(DEPTH))
+    return {"all": lambda: grads(every), "last": lambda: grads({DEPTH - 1}), "first": lambda: grads({0})}
 
 
 def tapegrad_case():

@@ -9,7 +9,7 @@ import math
 import numpy as np
 
 import tapegrad as tf
-from tapegrad.ops import nn_ops, random_ops
+from tapegrad.ops import conv_ops, nn_ops, random_ops
 from . import Row, randn, away_from
 
 _KINKS = (0.0, 6.0)
@@ -156,7 +156,7 @@ ROWS = [
         [randn(1, 3, 2, 3), randn(3, 2, 2, 3)],
         lambda g, w: _transpose_ref(lambda x: _conv_ref(x, w, 2, "SAME"), (1, 5, 4, 2), g), id="conv2d_transpose"),
     Row("conv2d_backprop_filter",
-        lambda x, g: nn_ops._conv2d_backprop_filter(x, g, filter_shape=(2, 2, 2, 3), strides=(1, 1),
+        lambda x, g: conv_ops._conv2d_backprop_filter(x, g, filter_shape=(2, 2, 2, 3), strides=(1, 1),
                                                     dilations=(1, 1), pads=((0, 1), (1, 0))),
         [randn(1, 3, 3, 2), randn(1, 3, 3, 3)],
         lambda x, g: _transpose_ref(lambda w: _conv_ref(x, w, 1, [(0, 1), (1, 0)]), (2, 2, 2, 3), g)),
@@ -167,16 +167,16 @@ ROWS = [
         lambda x: _pool_ref(x, 3, 2, "SAME", np.nanmax), id="3x3-same-overlapping"),
     Row("max_pool", lambda x: tf.nn.max_pool1d(x, 2, 1, "VALID"), [randn(2, 4, 2)],
         lambda x: np.maximum(x[:, :-1], x[:, 1:]), id="1d"),
-    Row("max_pool_grad", lambda x, g: nn_ops._max_pool_grad(x, g, index=np.array([[3, 0], [3, 1]])),
+    Row("max_pool_grad", lambda x, g: conv_ops._max_pool_grad(x, g, index=np.array([[3, 0], [3, 1]])),
         [randn(2, 2), randn(2, 2)], lambda x, g: np.array([[g[0, 1], g[1, 1]], [0.0, g[0, 0] + g[1, 0]]])),
-    Row("max_pool_grad_grad", lambda x, h: nn_ops._max_pool_grad_grad(x, h, index=np.array([3, 0, 3])),
+    Row("max_pool_grad_grad", lambda x, h: conv_ops._max_pool_grad_grad(x, h, index=np.array([3, 0, 3])),
         [randn(2, 2), randn(2, 2)], lambda x, h: h.ravel()[[3, 0, 3]]),
     Row("avg_pool", lambda x: tf.nn.avg_pool2d(x, 2, 2, "VALID"), [randn(1, 4, 4, 2)],
         lambda x: _pool_ref(x, 2, 2, "VALID", np.nanmean), id="2x2"),
     Row("avg_pool", lambda x: tf.nn.avg_pool2d(x, 3, 2, "SAME"), [randn(2, 5, 4, 1)],
         lambda x: _pool_ref(x, 3, 2, "SAME", np.nanmean), id="3x3-same-partial-windows"),
     Row("avg_pool_grad",
-        lambda g: nn_ops._avg_pool_grad(g, shape=(1, 5, 4, 1), ksize=(3, 3), strides=(2, 2), pads=((1, 1), (0, 1))),
+        lambda g: conv_ops._avg_pool_grad(g, shape=(1, 5, 4, 1), ksize=(3, 3), strides=(2, 2), pads=((1, 1), (0, 1))),
         [randn(1, 3, 2, 1)],
         lambda g: _transpose_ref(lambda x: _pool_ref(x, 3, 2, "SAME", np.nanmean), (1, 5, 4, 1), g)),
 ]
