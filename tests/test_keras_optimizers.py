@@ -305,3 +305,362 @@ def test_matches_numbers_recorded_from_keras(key):
             opt.apply_gradients(zip([None if g is None else tf.constant(g) for g in gradients(step)], variables))
     got = np.concatenate([v.numpy().ravel() for v in variables])
     np.testing.assert_allclose(got, np.array(KERAS_RECORDED[key], F), rtol=2e-6, atol=2e-7)
+
+
+# -- schedules ---------------------------------------------------------------------------------
+
+S = keras.optimizers.schedules
+# Printed by Keras 3.15 for steps 0..11.
+SCHEDULES = {
+    "ExponentialDecay": (lambda: S.ExponentialDecay(0.1, 4, 0.6, staircase=True),
+                         [0.1, 0.1, 0.1, 0.1, 0.06, 0.06, 0.06, 0.06, 0.036, 0.036, 0.036, 0.036]),
+    "ExponentialDecay_smooth": (lambda: S.ExponentialDecay(0.1, 4, 0.6),
+                                [0.10000000149011612, 0.08801117539405823, 0.0774596706032753, 0.06817316263914108,
+                                 0.06000000238418579, 0.052806705236434937, 0.04647580534219742,
+                                 0.04090389981865883, 0.036000002175569534, 0.0316840261220932,
+                                 0.02788548171520233, 0.024542341008782387]),
+    "PiecewiseConstantDecay": (lambda: S.PiecewiseConstantDecay([2, 5], [0.1, 0.05, 0.01]),
+                               [0.1, 0.1, 0.1, 0.05, 0.05, 0.05, 0.01, 0.01, 0.01, 0.01, 0.01, 0.01]),
+    "PolynomialDecay": (lambda: S.PolynomialDecay(0.1, 6, end_learning_rate=0.01, power=2.0),
+                        [0.10000000149011612, 0.07249999791383743, 0.04999999701976776, 0.032499998807907104,
+                         0.019999999552965164, 0.012500000186264515, 0.01, 0.01, 0.01, 0.01, 0.01, 0.01]),
+    "PolynomialDecay_cycle": (lambda: S.PolynomialDecay(0.1, 3, end_learning_rate=0.01, power=0.5, cycle=True),
+                              [0.10000000149011612, 0.08348468691110611, 0.061961524188518524, 0.01,
+                               0.061961524188518524, 0.04674234986305237, 0.01, 0.052426405251026154,
+                               0.03999999910593033, 0.01, 0.04674234986305237, 0.03598076105117798]),
+    "InverseTimeDecay": (lambda: S.InverseTimeDecay(0.1, 3, 0.5),
+                         [0.10000000149011612, 0.08571428805589676, 0.07499999552965164, 0.06666667014360428,
+                          0.05999999865889549, 0.054545458406209946, 0.05000000074505806, 0.046153850853443146,
+                          0.04285714030265808, 0.03999999910593033, 0.03750000149011612, 0.03529411554336548]),
+    "CosineDecay": (lambda: S.CosineDecay(0.1, 6, alpha=0.1),
+                    [0.10000000149011612, 0.0939711481332779, 0.07750000059604645, 0.05499999597668648,
+                     0.032499995082616806, 0.016028856858611107, 0.010000000707805157, 0.010000000707805157,
+                     0.010000000707805157, 0.010000000707805157, 0.010000000707805157, 0.010000000707805157]),
+    "CosineDecay_warmup": (lambda: S.CosineDecay(0.0, 5, alpha=0.0, warmup_target=0.1, warmup_steps=3),
+                           [0.0, 0.03333333507180214, 0.06666667014360428, 0.10000000149011612,
+                            0.09045084565877914, 0.06545084714889526, 0.03454914316534996,
+                            0.009549147449433804, 0.0, 0.0, 0.0, 0.0]),
+    "CosineDecayRestarts": (lambda: S.CosineDecayRestarts(0.1, 3, t_mul=2.0, m_mul=0.5, alpha=0.05),
+                            [0.10000000149011612, 0.07625000178813934, 0.028749996796250343, 0.05249999836087227,
+                             0.0493181049823761, 0.04062500223517418, 0.028750000521540642,
+                             0.016875004395842552, 0.008181894198060036, 0.028750000521540642,
+                             0.028345370665192604, 0.027159053832292557]),
+}
+
+
+@pytest.mark.parametrize("name", list(SCHEDULES))
+def test_schedules_match_keras(name):
+    make_schedule, expected = SCHEDULES[name]
+    schedule = make_schedule()
+    got = [schedule(step) for step in range(12)]
+    assert all(isinstance(x, tf.Tensor) and x.dtype == tf.float32 for x in got)
+    np.testing.assert_allclose([float(x) for x in got], np.array(expected, F), rtol=1e-6, atol=1e-9)
+    clone = type(schedule).from_config(schedule.get_config())
+    assert float(clone(7)) == float(schedule(7))
+    assert S.deserialize(S.serialize(schedule)).get_config() == schedule.get_config()
+
+
+def test_a_schedule_is_called_with_the_raw_iteration_count():
+    seen = []
+
+    class Recorder(S.LearningRateSchedule):
+        def __call__(self, step):
+            seen.append(int(step))
+            return 0.1
+
+    opt = keras.optimizers.SGD(Recorder(), gradient_accumulation_steps=2)
+    v = tf.Variable([1.0])
+    for _ in range(4):
+        opt.apply_gradients([(tf.constant([1.0]), v)])
+    assert seen == [0, 1, 2, 3]
+
+
+# -- the optimizer API ---------------------------------------------------------------------------
+
+def test_iterations_is_an_int64_variable_counting_steps():
+    v = tf.Variable([1.0, 2.0])
+    opt = keras.optimizers.Adam(0.1)
+    assert isinstance(opt.iterations, tf.Variable) and opt.iterations.dtype == tf.int64
+    assert int(opt.iterations) == 0
+    assert opt.apply_gradients([(tf.constant([1.0, 1.0]), v)]) is opt.iterations
+    opt.apply([tf.constant([1.0, 1.0])])
+    assert int(opt.iterations) == 2
+    acc = keras.optimizers.SGD(0.1, gradient_accumulation_steps=2)
+    for _ in range(3):
+        acc.apply_gradients([(tf.constant([1.0, 1.0]), v)])
+    assert int(acc.iterations) == 1 and acc.iterations.dtype == tf.int64  # calls // steps, as Keras
+    assert int(acc._iterations) == 3
+
+
+def test_learning_rate_is_a_settable_float32_variable():
+    opt = keras.optimizers.Adam(0.1)
+    lr = opt.learning_rate
+    assert isinstance(lr, tf.Variable) and lr.dtype == tf.float32 and lr.numpy() == F(0.1)
+    np.testing.assert_array_equal((-opt.learning_rate * tf.ones(2)).numpy(), np.full(2, -0.1, F))  # seed 003
+    opt.learning_rate = 0.3
+    assert opt.learning_rate is lr and lr.numpy() == F(0.3)
+    v = tf.Variable([1.0])
+    sgd = keras.optimizers.SGD(0.5)
+    sgd.learning_rate.assign(0.25)
+    sgd.apply_gradients([(tf.constant([1.0]), v)])
+    assert v.numpy()[0] == F(0.75)
+    sgd.learning_rate = lambda: 0.5                           # a callable without arguments
+    sgd.apply_gradients([(tf.constant([1.0]), v)])
+    assert v.numpy()[0] == F(0.25) and sgd.learning_rate == 0.5
+    scheduled = keras.optimizers.Adam(S.ExponentialDecay(0.1, 4, 0.6))
+    with pytest.raises(TypeError, match="not settable"):
+        scheduled.learning_rate = 0.3
+    with pytest.raises(ValueError, match="should be float"):
+        keras.optimizers.SGD(1)
+
+
+def test_none_gradients_are_skipped_with_keras_warning():
+    w, b = tf.Variable([1.0, 2.0], name="w"), tf.Variable([3.0], name="b")
+    opt = keras.optimizers.SGD(0.1)
+    with pytest.warns(UserWarning) as record:
+        opt.apply_gradients(zip([None, tf.constant([1.0])], [w, b]))
+    assert str(record[0].message) == ("Gradients do not exist for variables ['w:0'] when minimizing the loss. "
+                                      "If using `model.compile()`, did you forget to provide a `loss` argument?")
+    np.testing.assert_array_equal(w.numpy(), [1.0, 2.0])
+    np.testing.assert_allclose(b.numpy(), [2.9])
+    with pytest.raises(ValueError, match="No gradients provided for any variable"):
+        opt.apply_gradients(zip([None, None], [w, b]))
+    assert int(opt.iterations) == 1
+
+
+def test_keras_variables_are_named_by_path():
+    kv = keras.Variable(np.ones(2, F), name="kernel")
+    opt = keras.optimizers.SGD(0.1, momentum=0.9)
+    with pytest.warns(UserWarning, match=r"\['kernel'\]"):
+        opt.apply_gradients([(None, kv), (tf.constant([1.0]), tf.Variable([1.0], name="v"))])
+    names = [v.name for v in opt.variables]
+    assert names[:2] == ["iteration", "learning_rate"]
+    assert "kernel_momentum" in names and "v_0_momentum" in names
+
+
+def test_variables_it_was_not_built_with_are_refused_and_subsets_are_fine():
+    w, b, c = tf.Variable([1.0]), tf.Variable([2.0]), tf.Variable([3.0])
+    opt = keras.optimizers.Adam(0.1)
+    opt.apply_gradients([(tf.constant([1.0]), w), (tf.constant([1.0]), b)])
+    with pytest.raises(ValueError, match="Unknown variable"):
+        opt.apply_gradients([(tf.constant([1.0]), c)])
+    before_w = w.numpy()
+    opt.apply_gradients([(tf.constant([1.0]), b)])            # a subset, Keras allows it
+    np.testing.assert_array_equal(w.numpy(), before_w)
+    assert int(opt.iterations) == 2
+
+
+def test_option_errors_as_keras():
+    with pytest.raises(ValueError, match="Only one of `clipnorm`, `clipvalue` and `global_clipnorm`"):
+        keras.optimizers.SGD(0.1, clipnorm=1.0, clipvalue=1.0)
+    with pytest.raises(ValueError, match="gradient_accumulation_steps"):
+        keras.optimizers.SGD(0.1, gradient_accumulation_steps=1)
+    with pytest.raises(ValueError, match="not recognized"):
+        keras.optimizers.Adam(0.1, betta=0.9)
+    with pytest.raises(ValueError, match="momentum"):
+        keras.optimizers.SGD(0.1, momentum=2)
+    with pytest.raises(ValueError, match="weight_decay"):
+        keras.optimizers.AdamW(0.1, weight_decay=None)
+    with pytest.raises(ValueError, match="must already be built"):
+        keras.optimizers.SGD(0.1).apply([tf.constant([1.0])])
+    opt = keras.optimizers.SGD(0.1)
+    with pytest.raises(ValueError, match="shape"):
+        opt.apply_gradients([(tf.constant([1.0, 2.0]), tf.Variable([1.0]))])
+
+
+def test_gradient_accumulation_and_ema_as_keras():
+    # Printed by Keras 3.15: SGD(0.1, use_ema=True, gradient_accumulation_steps=2), grads [1, 2] * (t + 1).
+    expected = [([1.0, -2.0], [1.0, -2.0], [1.0, 2.0], 0),
+                ([0.85, -2.3], [0.85, -2.3], [0.0, 0.0], 1),
+                ([0.85, -2.3], [0.85, -2.3], [3.0, 6.0], 1),
+                ([0.5, -3.0], [0.846500039100647, -2.306999921798706], [0.0, 0.0], 2)]
+    v = tf.Variable([1.0, -2.0])
+    opt = keras.optimizers.SGD(0.1, use_ema=True, gradient_accumulation_steps=2)
+    for t, (value, average, accumulator, iterations) in enumerate(expected):
+        opt.apply_gradients([(tf.constant([1.0, 2.0]) * (t + 1), v)])
+        np.testing.assert_allclose(v.numpy(), value, rtol=1e-6)
+        names = {x.name: x for x in opt.variables}
+        np.testing.assert_allclose(names["Variable_0_average"].numpy(), average, rtol=1e-6)
+        np.testing.assert_allclose(names["Variable_0_gradient_accumulator"].numpy(), accumulator)
+        assert int(opt.iterations) == iterations
+
+
+def test_ema_overwrite_and_finalize_as_keras():
+    v, w = tf.Variable([1.0, -2.0, 3.0]), tf.Variable([[0.5, 0.25]])
+    opt = keras.optimizers.SGD(0.1, momentum=0.5, use_ema=True, ema_momentum=0.9, ema_overwrite_frequency=3)
+    for t in range(5):
+        opt.apply_gradients(zip([tf.constant([1.0, 0.5, -1.0]) * (t + 1), tf.constant([[0.3, -0.2]])], [v, w]))
+    # Printed by Keras 3.15.
+    np.testing.assert_allclose(v.numpy(), [-0.6087501049041748, -2.804375171661377, 4.608749866485596], rtol=1e-6)
+    np.testing.assert_allclose(w.numpy(), [[0.341825008392334, 0.35545000433921814]], rtol=1e-6)
+    opt.finalize_variable_values([v, w])
+    np.testing.assert_allclose(v.numpy(), [0.6129998564720154, -2.19350004196167, 3.3869998455047607], rtol=1e-6)
+    np.testing.assert_allclose(w.numpy(), [[0.43970000743865967, 0.29020002484321594]], rtol=1e-6)
+
+
+def test_loss_scale_factor_and_weight_decay_exclusions_as_keras():
+    v = tf.Variable([1.0])
+    keras.optimizers.SGD(0.1, loss_scale_factor=4.0).apply_gradients([(tf.constant([2.0]), v)])
+    assert v.numpy()[0] == F(0.95)
+    kernel, bias = tf.Variable([1.0, 2.0], name="kernel"), tf.Variable([1.0, 2.0], name="bias")
+    opt = keras.optimizers.SGD(0.1, weight_decay=0.5)
+    opt.exclude_from_weight_decay(var_names=["bias"])
+    opt.apply_gradients([(tf.constant([0.0, 0.0]), kernel), (tf.constant([0.0, 0.0]), bias)])
+    np.testing.assert_allclose(kernel.numpy(), [0.95, 1.9], rtol=1e-6)   # Keras: v -= v * wd * lr
+    np.testing.assert_array_equal(bias.numpy(), [1.0, 2.0])
+    opt.exclude_from_weight_decay(var_list=[kernel])
+    opt.apply_gradients([(tf.constant([0.0, 0.0]), kernel), (tf.constant([0.0, 0.0]), bias)])
+    np.testing.assert_allclose(kernel.numpy(), [0.95, 1.9], rtol=1e-6)
+    np.testing.assert_allclose(bias.numpy(), [0.95, 1.9], rtol=1e-6)
+
+
+def test_indexed_slices_gradients_are_densified():
+    # Rows summed at their indices: the dense gradient's numbers (Keras' TF sparse path differs
+    # from its own dense result when an index repeats; without repeats they agree).
+    dense_v, sparse_v = tf.Variable(np.ones((4, 2), F)), tf.Variable(np.ones((4, 2), F))
+    dense_opt, sparse_opt = keras.optimizers.Adam(0.1), keras.optimizers.Adam(0.1)
+    for step in range(3):
+        g = tf.IndexedSlices(tf.constant([[1.0, 2.0], [3.0, 4.0], [0.5, 0.5]]) * (step + 1),
+                             tf.constant([0, 2, 0]), tf.constant([4, 2]))
+        sparse_opt.apply_gradients([(g, sparse_v)])
+        dense_opt.apply_gradients([(tf.convert_to_tensor(g), dense_v)])
+    np.testing.assert_array_equal(sparse_v.numpy(), dense_v.numpy())
+    np.testing.assert_array_equal(sparse_v.numpy()[1], [1.0, 1.0])
+
+
+def test_float64_variables_get_their_dtype():
+    v = tf.Variable(np.array([1.0, 2.0]))
+    keras.optimizers.Adam(0.1).apply_gradients([(tf.constant([1.0, 1.0]), v)])
+    assert v.dtype == tf.float64
+    np.testing.assert_allclose(v.numpy(), [0.9, 1.9], rtol=1e-6)
+
+
+def test_steps_are_in_place_and_reads_stay_as_read():
+    def address(variable):  # not a reference: holding the buffer would make the next step copy it
+        return variable._value.__array_interface__["data"][0]
+
+    v = tf.Variable(np.ones((5, 3), F))
+    opt = keras.optimizers.Adam(0.1)
+    g = tf.constant(np.full((5, 3), 0.5, F))
+    opt.apply_gradients([(g, v)])
+    before = [address(v)] + [address(x) for x in opt.variables[2:4]]
+    opt.apply_gradients([(g, v)])
+    assert [address(v)] + [address(x) for x in opt.variables[2:4]] == before   # updated in place
+    read = v.read_value()
+    momentum = opt.variables[2].read_value()
+    kept, kept_m = read.numpy(), momentum.numpy()
+    opt.apply_gradients([(g, v)])
+    np.testing.assert_array_equal(read.numpy(), kept)          # copy-on-write: the reads stay
+    np.testing.assert_array_equal(momentum.numpy(), kept_m)
+    assert not np.array_equal(v.numpy(), kept) and not np.array_equal(opt.variables[2].numpy(), kept_m)
+
+
+def test_state_round_trips_through_variables_bit_identically():
+    def run(opt, v, steps):
+        for t in steps:
+            opt.apply_gradients([(tf.constant(np.sin(np.arange(6, dtype=F) + t).reshape(2, 3)), v)])
+
+    a = tf.Variable(np.ones((2, 3), F))
+    first = keras.optimizers.Nadam(0.05, global_clipnorm=1.0, gradient_accumulation_steps=2)
+    run(first, a, range(5))
+    store = {}
+    first.save_own_variables(store)
+    b = tf.Variable(a.numpy())
+    second = keras.optimizers.Nadam(0.05, global_clipnorm=1.0, gradient_accumulation_steps=2)
+    second.build([b])
+    second.load_own_variables(store)
+    run(first, a, range(5, 9))
+    run(second, b, range(5, 9))
+    np.testing.assert_array_equal(a.numpy(), b.numpy())
+    third = keras.optimizers.Nadam(0.05, global_clipnorm=1.0, gradient_accumulation_steps=2)
+    third.build([tf.Variable(np.ones((2, 3), F))])
+    third.set_weights([x.numpy() for x in second.variables])
+    assert all(np.array_equal(x.numpy(), y.numpy()) for x, y in zip(third.variables, second.variables))
+    with pytest.warns(UserWarning, match="Skipping variable loading"):
+        keras.optimizers.Nadam(0.05).load_own_variables(store)
+
+
+def test_variables_are_listed_as_keras_lists_them():
+    w, b = tf.Variable(np.ones((2, 2), F), name="w"), tf.Variable(np.ones(2, F), name="b")
+    opt = keras.optimizers.Adam(0.1)
+    assert [v.name for v in opt.variables] == ["iteration", "learning_rate"]
+    opt.apply_gradients([(tf.ones((2, 2)), w), (tf.ones(2), b)])
+    names = [v.name for v in opt.variables]
+    # Keras 3.15 lists: iteration, learning_rate, w_0_momentum, w_0_velocity, b_0_momentum, b_0_velocity
+    assert names[:6] == ["iteration", "learning_rate", "w_0_momentum", "w_0_velocity", "b_0_momentum",
+                         "b_0_velocity"]
+    assert names[6:] == ["count"]   # tapegrad also keeps Adam's step count as state
+
+
+def test_get_serialize_and_config_round_trip():
+    assert isinstance(keras.optimizers.get("adam"), keras.optimizers.Adam)
+    assert isinstance(keras.optimizers.get("SGD"), keras.optimizers.SGD)
+    assert isinstance(keras.optimizers.get("RMSprop"), keras.optimizers.RMSprop)
+    opt = keras.optimizers.Adam(0.01, amsgrad=True, clipnorm=1.0)
+    assert keras.optimizers.get(opt) is opt
+    assert keras.optimizers.get(None) is None
+    with pytest.raises(ValueError):
+        keras.optimizers.get("no_such_optimizer")
+    config = opt.get_config()
+    assert config["learning_rate"] == pytest.approx(0.01) and config["amsgrad"] is True
+    assert config["clipnorm"] == 1.0 and config["name"].startswith("adam")
+    clone = keras.optimizers.deserialize(keras.optimizers.serialize(opt))
+    assert type(clone) is keras.optimizers.Adam and clone.get_config() == config
+    scheduled = keras.optimizers.SGD(S.ExponentialDecay(0.1, 4, 0.6), momentum=0.5)
+    config = scheduled.get_config()
+    assert config["learning_rate"]["class_name"] == "ExponentialDecay"
+    clone = keras.optimizers.SGD.from_config(config)
+    assert isinstance(clone._learning_rate, S.ExponentialDecay) and clone.momentum == 0.5
+
+
+def test_changing_a_hyperparameter_after_build_takes_effect():
+    a, b = tf.Variable([1.0]), tf.Variable([1.0])
+    changed, fresh = keras.optimizers.Adam(0.1), keras.optimizers.Adam(0.1, beta_1=0.5)
+    changed.apply_gradients([(tf.constant([1.0]), a)])
+    fresh.apply_gradients([(tf.constant([1.0]), b)])
+    changed.beta_1 = 0.5
+    changed.apply_gradients([(tf.constant([2.0]), a)])
+    fresh.apply_gradients([(tf.constant([2.0]), b)])
+    # the first moment after one step differs (0.1 vs 0.5 of the gradient); the second step's
+    # formula now uses beta_1 = 0.5 in both
+    assert a.numpy()[0] != b.numpy()[0]
+    changed.amsgrad = True
+    with pytest.raises(ValueError, match="create a new optimizer"):
+        changed.apply_gradients([(tf.constant([1.0]), a)])
+
+
+def test_from_transform_runs_a_users_chain_with_keras_options():
+    body, head = tf.Variable(np.ones(3, F)), tf.Variable(np.ones(2, F))
+    opt = keras.optimizers.Optimizer.from_transform(
+        lambda lr: optim.partition({"body": optim.scale_by_learning_rate(0.0),
+                                    "head": optim.chain(optim.scale_by_adam(), optim.scale_by_learning_rate(lr))},
+                                   ["body", "head"]),
+        learning_rate=S.ExponentialDecay(0.1, 1, 0.5), global_clipnorm=1.0)
+    for _ in range(2):
+        opt.apply_gradients([(tf.ones(3), body), (tf.ones(2), head)])
+    np.testing.assert_array_equal(body.numpy(), np.ones(3))
+    np.testing.assert_allclose(head.numpy(), 1 - 0.1 - 0.05, rtol=1e-4)   # Adam's first steps ~ the rate
+    fixed = keras.optimizers.Optimizer.from_transform(optim.scale(-1.0))
+    v = tf.Variable([1.0])
+    fixed.apply_gradients([(tf.constant([0.25]), v)])
+    assert v.numpy()[0] == 0.75 and int(fixed.iterations) == 1
+
+
+def test_minimize():
+    v = tf.Variable([3.0])
+    opt = keras.optimizers.SGD(0.25)
+    opt.minimize(lambda: tf.reduce_sum(v * v), [v])
+    assert v.numpy()[0] == 1.5
+    with tf.GradientTape() as tape:
+        loss = tf.reduce_sum(v * v)
+    opt.minimize(loss, lambda: [v], tape=tape)
+    assert v.numpy()[0] == 0.75
+    with pytest.raises(ValueError, match="`tape` is required"):
+        opt.minimize(loss, [v])
+
+
+def test_constraints_are_applied_after_the_step():
+    kv = keras.Variable(np.array([0.5, -0.5], F), name="w")
+    kv.constraint = lambda x: tf.clip_by_value(x, -0.45, 0.45)
+    keras.optimizers.SGD(0.1).apply_gradients([(tf.constant([-1.0, 1.0]), kv)])
+    np.testing.assert_allclose(kv.numpy(), [0.45, -0.45])

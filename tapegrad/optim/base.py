@@ -107,7 +107,8 @@ def transform(init_flat, update_flat, init=None):
         leaves = flat_leaves(updates)
         frame = Frame(inplace, updates)
         try:
-            out, state = flat(leaves, state, None if params is None else flat_leaves(params), frame)
+            with np.errstate(all="ignore"):  # NaN/inf flow through silently, as in TensorFlow
+                out, state = flat(leaves, state, None if params is None else flat_leaves(params), frame)
         finally:
             frame.close()
         return repack(updates, out), state
@@ -191,8 +192,9 @@ def add_to_variable(var, update):
     """
     if update is None:
         return
+    owned = var._owns_buffer()  # before any local name holds the buffer (it counts references)
     value = var._value
-    if var._owns_buffer():
+    if owned:
         np.add(value, update, out=value, casting="same_kind")
     else:
         var._value = np.add(value, update, dtype=value.dtype, casting="same_kind")

@@ -101,6 +101,7 @@ class Optimizer:
         self._averages = []          # EMA of each variable (use_ema)
         self._state_plan = None      # how the pipeline's state maps to _state_slots
         self._state_slots = []       # a Variable per state leaf (None for a None leaf)
+        self._ordered_slots = []     # the same in Keras' order (``variables``)
         self._exclude_ids = set()
         self._exclude_pattern = None
         self._decay_mask = []
@@ -341,11 +342,10 @@ class Optimizer:
             constraint = getattr(v, "constraint", None)
             if u is not None and constraint is not None:
                 v.assign(constraint(v))
-        it = self._iterations._value
         if self._iterations._owns_buffer():
-            it += 1
+            self._iterations._value += 1
         else:
-            self._iterations._value = it + 1
+            self._iterations._value = self._iterations._value + 1
 
     def minimize(self, loss, var_list, tape=None):
         """Compute the gradients of ``loss`` (a callable, or a Tensor recorded by ``tape``) for
