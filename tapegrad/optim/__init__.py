@@ -21,7 +21,7 @@ from .base import (EmptyState, GradientTransformation, add_to_variable, apply_up
 from .clipping import clip, clip_by_global_norm, clip_by_norm, global_norm
 from .transforms import (ScaleByAdadeltaState, ScaleByAdagradState, ScaleByAdamState,
                          ScaleByNadamState, ScaleByRmsState, ScaleByScheduleState, TraceState,
-                         add_decayed_weights, scale, scale_by_adadelta, scale_by_adagrad,
+                         adam, add_decayed_weights, scale, scale_by_adadelta, scale_by_adagrad,
                          scale_by_adam, scale_by_learning_rate, scale_by_nadam, scale_by_rms, trace)
 from .wrappers import (AccumulateState, ApplyIfFiniteState, MaskedState, PartitionState, accumulate,
                        apply_if_finite, masked, partition)
@@ -30,7 +30,7 @@ __all__ = [
     "GradientTransformation", "EmptyState", "Workspace", "chain", "identity", "set_to_zero",
     "apply_updates", "add_to_variable",
     "scale", "scale_by_learning_rate", "trace", "scale_by_adam", "scale_by_rms", "scale_by_adagrad",
-    "scale_by_adadelta", "scale_by_nadam", "add_decayed_weights",
+    "scale_by_adadelta", "scale_by_nadam", "add_decayed_weights", "adam",
     "clip", "clip_by_norm", "clip_by_global_norm", "global_norm",
     "accumulate", "apply_if_finite", "masked", "partition",
     "ScaleByScheduleState", "TraceState", "ScaleByAdamState", "ScaleByRmsState", "ScaleByAdagradState",

@@ -60,21 +60,27 @@ def leaf_array(x):
     return np.asarray(x)
 
 
+_PLAIN = {np.ndarray, type(None)}
+
+
+def _is_flat(tree):
+    return type(tree) is list and set(map(type, tree)) <= _PLAIN  # C-speed check of the leaf types
+
+
 def flat_leaves(tree):
     """The leaves of ``tree`` as a list of ndarrays/None (a flat list of arrays passes as is)."""
-    if type(tree) is list and not any(isinstance(x, (list, tuple, dict)) for x in tree):
-        leaves = tree
-    else:
-        leaves = nest.flatten(tree)
-    if all(x is None or type(x) is np.ndarray for x in leaves):
+    if _is_flat(tree):
+        return tree
+    leaves = nest.flatten(tree)
+    if set(map(type, leaves)) <= _PLAIN:
         return leaves
     return [leaf_array(x) for x in leaves]
 
 
 def repack(structure, flat):
     """``flat`` in the structure of ``structure`` (a flat list stays a list)."""
-    if type(structure) is list and len(structure) == len(flat) and \
-            not any(isinstance(x, (list, tuple, dict)) for x in structure):
+    if type(structure) is list and len(structure) == len(flat) and (
+            _is_flat(structure) or not any(isinstance(x, (list, tuple, dict)) for x in structure)):
         return flat
     return nest.pack_sequence_as(structure, flat)
 

@@ -156,10 +156,31 @@ def scale_by_adam(b1=0.9, b2=0.999, eps=1e-7, amsgrad=False):
     """Adam's direction: ``m_hat / (sqrt(v) + eps)`` with Keras' bias correction.
 
     As Keras 3 (and the Adam paper's "epsilon hat" form): ``m += (g - m)(1 - b1)``,
-    ``v += (g^2 - v)(1 - b2)``, updates ``m * sqrt(1 - b2^t) / (1 - b1^t) / (sqrt(v) + eps)``:
+    ``v += (g^2 - v)(1 - b2)``, updates ``m / (sqrt(v) + eps) * sqrt(1 - b2^t) / (1 - b1^t)``:
     ``eps`` is added to ``sqrt(v)`` before bias correction (optax adds it after; the defaults are
-    Keras', eps=1e-7). AMSGrad divides by the running maximum of ``v``.
+    Keras', eps=1e-7). AMSGrad divides by the running maximum of ``v``. ``adam(learning_rate)``
+    is this followed by ``scale_by_learning_rate``, fused.
     """
+    return _adam(b1, b2, eps, amsgrad, None)
+
+
+def adam(learning_rate=0.001, b1=0.9, b2=0.999, eps=1e-7, amsgrad=False):
+    """Adam with its learning rate, Keras 3's update exactly: the rate joins the bias correction
+    (Keras' ``alpha = lr * sqrt(1 - b2^t) / (1 - b1^t)``), which saves a pass over every variable
+    compared with ``chain(scale_by_adam(), scale_by_learning_rate(lr))`` (same numbers up to
+    rounding). ``learning_rate``: a number, a schedule of the step count, or a Tensor/Variable.
+
+    >>> import numpy as np
+    >>> from tapegrad import optim
+    >>> tx = optim.adam(0.1)
+    >>> u, _ = tx.update([np.array([2.0, -3.0], np.float32)], tx.init([np.zeros(2, np.float32)]))
+    >>> u[0].round(4)
+    array([-0.1,  0.1], dtype=float32)
+    """
+    return _adam(b1, b2, eps, amsgrad, learning_rate)
+
+
+def _adam(b1, b2, eps, amsgrad, learning_rate):
     def init(params):
         return ScaleByAdamState(np.int64(0), _zeros(params), _zeros(params),
                                 _zeros(params) if amsgrad else None)
@@ -179,12 +200,19 @@ def scale_by_adam(b1=0.9, b2=0.999, eps=1e-7, amsgrad=False):
             if k is None:
                 t = dt(count)
                 # Keras: alpha = lr * sqrt(1 - b2^t) / (1 - b1^t), in the variable's dtype.
-                corr = np.sqrt(dt(1) - np.power(dt(b2), t)) / (dt(1) - np.power(dt(b1), t))
-                k = consts[g.dtype] = (dt(1 - b1), dt(1 - b2), corr, dt(eps))
-            c1, c2, corr, e = k
+                root = np.sqrt(dt(1) - np.power(dt(b2), t))
+                if learning_rate is None:
+                    factor = root / (dt(1) - np.power(dt(b1), t))
+                else:
+                    factor = -(hyper_value(learning_rate, count - 1, g.dtype) * root / (dt(1) - np.power(dt(b1), t)))
+                k = consts[g.dtype] = (dt(1 - b1), dt(1 - b2), factor, dt(eps))
+            c1, c2, factor, e = k
             m_old, v_old = mus[i], nus[i]
             m, v = frame.state(m_old), frame.state(v_old)
-            s = frame.scratch(g)
+            o = frame.writable(g)
+            # The output buffer doubles as the temporary (one buffer less in cache: ~15% faster
+            # on large variables); when the output is ``g`` itself, ``g`` is needed until v.
+            s = o if o is not g else frame.scratch(g)
             np.subtract(g, m_old, out=s)
             s *= c1
             np.add(m_old, s, out=m)
@@ -197,11 +225,10 @@ def scale_by_adam(b1=0.9, b2=0.999, eps=1e-7, amsgrad=False):
                 vh = frame.state(nu_max[i])
                 np.maximum(nu_max[i], v, out=vh)
                 nu_max[i] = v = vh
-            np.sqrt(v, out=s)
-            s += e
-            o = frame.writable(g)
-            np.multiply(m, corr, out=o)
-            o /= s
+            np.sqrt(v, out=o)
+            o += e
+            np.divide(m, o, out=o)
+            o *= factor
             out.append(o)
         return out, ScaleByAdamState(count, mus, nus, nu_max)
     return transform(init, update_flat)
@@ -223,7 +250,8 @@ def scale_by_rms(decay=0.9, eps=1e-7, centered=False, initial_scale=0.0):
                 continue
             dt = g.dtype.type
             rho, one_minus, e = dt(decay), dt(1 - decay), dt(eps)
-            s = frame.scratch(g)
+            o = frame.writable(g)
+            s = o if o is not g else frame.scratch(g)  # the output doubles as the temporary
             v_old = nus[i]
             v = frame.state(v_old)
             np.multiply(v_old, rho, out=v)
@@ -244,7 +272,6 @@ def scale_by_rms(decay=0.9, eps=1e-7, centered=False, initial_scale=0.0):
             else:
                 np.add(v, e, out=s)
             np.sqrt(s, out=s)
-            o = frame.writable(g)
             np.divide(g, s, out=o)
             out.append(o)
         return out, ScaleByRmsState(nus, mus)
@@ -263,7 +290,8 @@ def scale_by_adagrad(initial_accumulator_value=0.1, eps=1e-7):
             if g is None:
                 out.append(None)
                 continue
-            s = frame.scratch(g)
+            o = frame.writable(g)
+            s = o if o is not g else frame.scratch(g)  # the output doubles as the temporary
             old = accs[i]
             acc = frame.state(old)
             np.multiply(g, g, out=s)
@@ -271,7 +299,6 @@ def scale_by_adagrad(initial_accumulator_value=0.1, eps=1e-7):
             accs[i] = acc
             np.add(acc, g.dtype.type(eps), out=s)
             np.sqrt(s, out=s)
-            o = frame.writable(g)
             np.divide(g, s, out=o)
             out.append(o)
         return out, ScaleByAdagradState(accs)

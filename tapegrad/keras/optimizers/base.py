@@ -153,7 +153,7 @@ class Optimizer:
         if self.weight_decay is not None:
             # Keras: v -= v * wd * lr before the step; here -lr*wd*v joins the step's update.
             parts.append(optim.add_decayed_weights(self._decay_now, mask=lambda params: self._decay_mask))
-        return optim.chain(*parts)
+        return optim.chain(*parts) if len(parts) > 1 else parts[0]
 
     def __setattr__(self, name, value):
         # Keras reads hyperparameters at every step; here the pipeline is rebuilt when one changes.

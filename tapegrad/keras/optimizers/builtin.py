@@ -65,8 +65,8 @@ class Adam(Optimizer):
         self.amsgrad = amsgrad
 
     def _transform(self):
-        return optim.chain(optim.scale_by_adam(self.beta_1, self.beta_2, self.epsilon, self.amsgrad),
-                           optim.scale_by_learning_rate(self._lr_now))
+        # scale_by_adam and the rate fused (Keras' alpha): one pass less per variable.
+        return optim.adam(self._lr_now, self.beta_1, self.beta_2, self.epsilon, self.amsgrad)
 
 
 class AdamW(Adam):
