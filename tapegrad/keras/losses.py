@@ -159,8 +159,8 @@ def mean_absolute_percentage_error(y_true, y_pred):
 
 def mean_squared_logarithmic_error(y_true, y_pred):
     y_true, y_pred = _pred_true(y_true, y_pred)
-    first = tg.log(tg.maximum(y_pred, backend.epsilon()) + 1.0)
-    second = tg.log(tg.maximum(y_true, backend.epsilon()) + 1.0)
+    first = tg.math.log(tg.maximum(y_pred, backend.epsilon()) + 1.0)
+    second = tg.math.log(tg.maximum(y_true, backend.epsilon()) + 1.0)
     return tg.reduce_mean(tg.square(first - second), axis=-1)
 
 
@@ -211,12 +211,12 @@ def kl_divergence(y_true, y_pred):
     eps = backend.epsilon()
     y_true = tg.clip_by_value(y_true, eps, 1.0)
     y_pred = tg.clip_by_value(y_pred, eps, 1.0)
-    return tg.reduce_sum(y_true * tg.log(y_true / y_pred), axis=-1)
+    return tg.reduce_sum(y_true * tg.math.log(y_true / y_pred), axis=-1)
 
 
 def poisson(y_true, y_pred):
     y_true, y_pred = _pred_true(y_true, y_pred)
-    return tg.reduce_mean(y_pred - y_true * tg.log(y_pred + backend.epsilon()), axis=-1)
+    return tg.reduce_mean(y_pred - y_true * tg.math.log(y_pred + backend.epsilon()), axis=-1)
 
 
 def _logits_of(output, from_logits, fn_name, activation):
@@ -264,7 +264,7 @@ def categorical_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=
     output = output / tg.reduce_sum(output, axis=axis, keepdims=True)
     eps = backend.epsilon()
     output = tg.clip_by_value(output, eps, 1.0 - eps)
-    return -tg.reduce_sum(y_true * tg.log(output), axis=axis)
+    return -tg.reduce_sum(y_true * tg.math.log(output), axis=axis)
 
 
 def sparse_categorical_crossentropy(y_true, y_pred, from_logits=False, ignore_class=None, axis=-1):
@@ -293,7 +293,7 @@ def sparse_categorical_crossentropy(y_true, y_pred, from_logits=False, ignore_cl
                              f"dimension: target.shape={tuple(target.shape)}, output.shape={tuple(y_pred.shape)}")
     if not from_logits:
         eps = backend.epsilon()
-        output = tg.log(tg.clip_by_value(output, eps, 1.0 - eps))
+        output = tg.math.log(tg.clip_by_value(output, eps, 1.0 - eps))
     result = tg.nn.sparse_softmax_cross_entropy_with_logits(labels=target, logits=output)
     if valid is not None:
         result = tg.where(valid, result, tg.zeros_like(result))
@@ -313,7 +313,7 @@ def binary_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=0.0, 
     else:
         eps = backend.epsilon()
         output = tg.clip_by_value(output, eps, 1.0 - eps)
-        bce = -(y_true * tg.log(output) + (1.0 - y_true) * tg.log(1.0 - output))
+        bce = -(y_true * tg.math.log(output) + (1.0 - y_true) * tg.math.log(1.0 - output))
     return tg.reduce_mean(bce, axis=axis)
 
 

@@ -113,6 +113,7 @@ class Model(Trainer, Layer):
         if self._graph is not None or input_shape is None:
             return
         from .functional import compute_output_spec
+        object.__setattr__(self, "built", True)  # the probing call below must not build again
         spec = _map(lambda s: s, input_shape)
         if isinstance(spec, tuple) and all(d is None or isinstance(d, int) for d in spec):
             spec = KerasTensor(spec, dtype=self._dtype)

@@ -190,12 +190,29 @@ def summary_text(model, show_trainable=False):
     def line(left, mid, right, fill):
         return left + mid.join(fill * (w + 2) for w in widths) + right
 
+    def wrap(text, width):
+        lines, line = [], ""
+        for word in text.split(" "):
+            candidate = word if not line else line + " " + word
+            if len(candidate) <= width or not line:
+                line = candidate
+            else:
+                lines.append(line)
+                line = word
+        lines.append(line)
+        return [piece[i:i + width] for piece in lines for i in range(0, max(len(piece), 1), width)]
+
     def cells(values, bar="\u2502"):
-        parts = []
-        for i, (v, w) in enumerate(zip(values, widths)):
-            v = v if len(v) <= w else v[:w - 1] + "\u2026"
-            parts.append(f" {v:>{w}} " if i == 2 else f" {v:<{w}} ")
-        return bar + bar.join(parts) + bar
+        columns = [wrap(v, w) for v, w in zip(values, widths)]
+        height = max(len(c) for c in columns)
+        out_lines = []
+        for r in range(height):
+            parts = []
+            for i, (col, w) in enumerate(zip(columns, widths)):
+                v = col[r] if r < len(col) else ""
+                parts.append(f" {v:>{w}} " if i == 2 else f" {v:<{w}} ")
+            out_lines.append(bar + bar.join(parts) + bar)
+        return "\n".join(out_lines)
 
     out = [f'Model: "{model.name}"']
     out.append(line("\u250f", "\u2533", "\u2513", "\u2501"))

@@ -105,6 +105,7 @@ class _Pooling2D(Layer):
         self.padding = _padding(padding)
         self.data_format = _channels_last_only(data_format, type(self).__name__)
         self.input_spec = InputSpec(ndim=4)
+        self.built = True
 
     def call(self, inputs):
         return self._pool(inputs, list(self.pool_size), list(self.strides), self.padding.upper())
@@ -122,7 +123,11 @@ class MaxPooling2D(_Pooling2D):
 
 
 class AveragePooling2D(_Pooling2D):
-    """Mean over ``pool_size`` windows (``tapegrad.nn.avg_pool2d``)."""
+    """Mean over ``pool_size`` windows (``tapegrad.nn.avg_pool2d``); ``pool_size`` is required (Keras 3)."""
+
+    def __init__(self, pool_size, strides=None, padding="valid", data_format=None, **kwargs):
+        super().__init__(pool_size, strides, padding, data_format, **kwargs)
+
     _pool = staticmethod(lambda *a: tg.nn.avg_pool2d(*a))
 
 
@@ -134,6 +139,7 @@ class GlobalAveragePooling2D(Layer):
         self.data_format = _channels_last_only(data_format, "GlobalAveragePooling2D")
         self.keepdims = bool(keepdims)
         self.input_spec = InputSpec(ndim=4)
+        self.built = True
 
     def call(self, inputs):
         return tg.reduce_mean(inputs, axis=[1, 2], keepdims=self.keepdims)

@@ -99,8 +99,10 @@ class Dense(Layer):
 
     def __init__(self, units, activation=None, use_bias=True, kernel_initializer="glorot_uniform",
                  bias_initializer="zeros", kernel_regularizer=None, bias_regularizer=None, activity_regularizer=None,
-                 kernel_constraint=None, bias_constraint=None, **kwargs):
+                 kernel_constraint=None, bias_constraint=None, quantization_config=None, **kwargs):
         super().__init__(activity_regularizer=activity_regularizer, **kwargs)
+        if quantization_config is not None:
+            raise NotImplementedError("Dense(quantization_config=...) is not supported by tapegrad.keras")
         _warn_input_shape(self)
         self.units = int(units)
         self.activation = activations.get(activation)
@@ -144,7 +146,7 @@ class Dense(Layer):
             "bias_initializer": initializers.serialize(self.bias_initializer),
             "kernel_regularizer": regularizers.serialize(self.kernel_regularizer),
             "bias_regularizer": regularizers.serialize(self.bias_regularizer),
-            "kernel_constraint": None, "bias_constraint": None,
+            "kernel_constraint": None, "bias_constraint": None, "quantization_config": None,
         })
         return config
 
@@ -206,6 +208,7 @@ class Activation(Layer):
         super().__init__(**kwargs)
         self.supports_masking = True
         self.activation = activations.get(activation)
+        self.built = True
 
     def call(self, inputs):
         return self.activation(inputs)
@@ -222,6 +225,7 @@ class Activation(Layer):
 class ReLU(Activation):
     def __init__(self, **kwargs):
         super().__init__("relu", **kwargs)
+        self.built = True
 
     def get_config(self):
         return Layer.get_config(self)
@@ -231,6 +235,7 @@ class Softmax(Layer):
     def __init__(self, axis=-1, **kwargs):
         super().__init__(**kwargs)
         self.axis = axis
+        self.built = True
 
     def call(self, inputs):
         return activations.softmax(inputs, axis=self.axis)
@@ -259,6 +264,7 @@ class Dropout(Layer):
         self.noise_shape = noise_shape
         self._rng = np.random.default_rng(initializers.make_default_seed() if seed is None else seed)
         self.supports_masking = True
+        self.built = True
 
     def call(self, inputs, training=False):
         if not training or self.rate <= 0:
@@ -311,6 +317,7 @@ class Reshape(Layer):
     def __init__(self, target_shape, **kwargs):
         super().__init__(**kwargs)
         self.target_shape = tuple(target_shape)
+        self.built = True
 
     def call(self, inputs):
         return tg.reshape(inputs, (inputs.shape[0],) + self.target_shape)

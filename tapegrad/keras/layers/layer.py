@@ -168,8 +168,6 @@ class Layer:
         input_shape = kwargs.pop("input_shape", None)
         batch_input_shape = kwargs.pop("batch_input_shape", None)
         batch_size = kwargs.pop("batch_size", None)
-        if kwargs:
-            raise ValueError(f"Unrecognized keyword arguments passed to {type(self).__name__}: {kwargs}")
         if input_dim is not None:
             input_shape = (input_dim,)
         if batch_input_shape is not None:
@@ -180,6 +178,8 @@ class Layer:
         if not isinstance(name, str) or "/" in name:
             raise ValueError(f"Argument `name` must be a string and cannot contain character `/`. "
                              f"Received: name={name!r} (of type {type(name).__name__})")
+        if kwargs:
+            raise ValueError(f"Unrecognized keyword arguments passed to {type(self).__name__}: {kwargs}")
         internal = {
             "name": name, "built": False, "_trainable": bool(trainable), "_dtype": _dtype_name(dtype),
             "autocast": bool(autocast), "_parent_path": None, "_path": None, "_losses": [],
@@ -195,8 +195,6 @@ class Layer:
         object.__setattr__(self, "_call_context_defaults", {
             a: (None if a not in params or params[a].default is inspect.Parameter.empty else params[a].default)
             for a in _CONTEXT_ARGS})
-        if type(self).build is Layer.build:  # nothing to build: built now (Keras' build-at-init)
-            object.__setattr__(self, "built", True)
 
     def _init_tracking(self):
         if "_layers" in self.__dict__:
@@ -513,7 +511,7 @@ class Layer:
     def _maybe_build(self, args, kwargs):
         if self.built:
             return
-        if type(self).build is Layer.build:
+        if type(self).build is Layer.build or getattr(type(self).build, "_keras_default", False):
             return  # state (if any) is created by the call itself
         first = args[0] if args else next(iter(kwargs.values()), None)
         shapes = _map(shape_of, first) if first is not None else None
