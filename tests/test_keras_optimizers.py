@@ -664,3 +664,10 @@ def test_constraints_are_applied_after_the_step():
     kv.constraint = lambda x: tf.clip_by_value(x, -0.45, 0.45)
     keras.optimizers.SGD(0.1).apply_gradients([(tf.constant([-1.0, 1.0]), kv)])
     np.testing.assert_allclose(kv.numpy(), [0.45, -0.45])
+
+
+def test_an_optimizer_from_a_transform_has_a_config_but_cannot_be_rebuilt_from_it():
+    opt = keras.optimizers.Optimizer.from_transform(optim.scale(-1.0), clipnorm=2.0)
+    assert opt.get_config()["clipnorm"] == 2.0
+    with pytest.raises(NotImplementedError, match="from_transform"):
+        type(opt).from_config(opt.get_config())

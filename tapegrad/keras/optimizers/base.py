@@ -487,8 +487,10 @@ class TransformOptimizer(Optimizer):
             return tx
         return tx(self._lr_now)
 
-    def get_config(self):
-        raise NotImplementedError("An optimizer made from a transform has no config: its transform is code")
+    @classmethod
+    def from_config(cls, config, custom_objects=None):
+        raise NotImplementedError("An optimizer made with Optimizer.from_transform cannot be rebuilt from "
+                                  "its config: its transform is code. Build it again with from_transform.")
 
 
 # -- helpers ---------------------------------------------------------------------------------
