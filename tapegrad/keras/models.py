@@ -247,6 +247,8 @@ class Sequential(Model):
         object.__setattr__(self, "_functional", None)
         if self._layers and isinstance(self._layers[0], InputLayer) and len(self._layers) > 1:
             self.build(self._layers[0].batch_shape)
+        elif len(self._layers) > 1 and isinstance(getattr(self._layers[0], "input_shape", None), tuple):
+            self.build(self._layers[0].input_shape)  # a built model as first layer (Keras 3)
 
     def build(self, input_shape=None):
         if input_shape is None:

@@ -230,7 +230,8 @@ def summary_text(model, show_trainable=False):
     out.append(f" Trainable params: {_count(trainable):,} ({readable_memory_size(_bytes(trainable))})")
     out.append(f" Non-trainable params: {_count(non_trainable):,} ({readable_memory_size(_bytes(non_trainable))})")
     optimizer = getattr(model, "optimizer", None)
-    opt_vars = list(getattr(optimizer, "variables", []) or []) if optimizer is not None else []
+    built = optimizer is not None and getattr(optimizer, "built", False)
+    opt_vars = list(getattr(optimizer, "variables", []) or []) if built else []
     if opt_vars:
         out.append(f" Optimizer params: {_count(opt_vars):,} ({readable_memory_size(_bytes(opt_vars))})")
     return "\n".join(out)
