@@ -627,6 +627,12 @@ def test_changing_a_hyperparameter_after_build_takes_effect():
     changed.amsgrad = True
     with pytest.raises(ValueError, match="create a new optimizer"):
         changed.apply_gradients([(tf.constant([1.0]), a)])
+    v = tf.Variable([1.0])
+    sgd = keras.optimizers.SGD(0.1, momentum=0.5)
+    sgd.apply_gradients([(tf.constant([10.0]), v)])           # v = 0, momentum -1
+    sgd.clipnorm = 1.0                                          # a stateless part joins: state kept
+    sgd.apply_gradients([(tf.constant([10.0]), v)])           # m = 0.5 * -1 - 0.1 * 1
+    np.testing.assert_allclose(v.numpy(), [-0.6], rtol=1e-6)
 
 
 def test_from_transform_runs_a_users_chain_with_keras_options():

@@ -265,11 +265,21 @@ class Optimizer:
                 v._value = np.array(new, dtype=old.dtype)
 
     def _rebuild_pipeline(self):
+        """A hyperparameter changed: build the pipeline again and carry the state over, leaf by
+        leaf (a stateless part such as clipping may come or go; new state may not)."""
         pipeline = self._make_pipeline()
         fresh = pipeline.init([v._value for v in self._trainable_variables])
-        if _plan(fresh) != self._state_plan:
+        plan = _plan(fresh)
+        leaves = _flatten(plan, fresh)
+        old = [v for v in self._state_slots if v is not None]
+        new = [x for x in leaves if x is not None]
+        if len(old) != len(new) or any(np.shape(x) != v._value.shape or np.asarray(x).dtype != v._value.dtype
+                                       for x, v in zip(new, old)):
             raise ValueError(f"Changing this setting of optimizer '{self.name}' after it was built changes "
                              f"the state it keeps; create a new optimizer instead")
+        carried = iter(old)
+        self._state_slots = [None if x is None else next(carried) for x in leaves]
+        self._state_plan = plan
         self._pipeline = pipeline
 
     # -- applying gradients ----------------------------------------------------------------------
