@@ -449,6 +449,11 @@ class Layer:
     def __call__(self, *args, **kwargs):
         self._check_super_called()
         object.__setattr__(self, "_called", True)
+        if len(args) == 1 and isinstance(args[0], TensorLike) and not isinstance(args[0], tg.Variable) \
+                and all(not isinstance(v, (list, tuple, dict, TensorLike)) for v in kwargs.values()):
+            x = args[0]  # the common case: one tensor in, flags as keywords
+            if not self.autocast or x._value.dtype.kind != "f" or x._value.dtype == np.dtype(self._dtype):
+                return self._eager_call(args, kwargs)
         args = _map(self._convert_arg, args)
         kwargs = {k: _map(self._convert_arg, v) for k, v in kwargs.items()}
         from ..functional import KerasTensor, symbolic_call
