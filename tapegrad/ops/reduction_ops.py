@@ -37,6 +37,12 @@ def _keep(t, x, axis, keepdims):
     return t if keepdims else _reshape(t, shape=_kept_shape(np.shape(x), axis))
 
 
+def _sum_forward(x, axis, keepdims):
+    x = np.asarray(x)
+    # As TF: the sum keeps an integer dtype (NumPy would widen int32 to int64).
+    return np.sum(x, axis=axis, keepdims=keepdims, dtype=x.dtype if x.dtype.kind in "iu" else None)
+
+
 def _unreduce(g, x, axis, keepdims):
     """Broadcast a reduction's gradient back to the input's shape."""
     return broadcast_to(_keep(g, x, axis, keepdims), shape=np.shape(x))
@@ -70,7 +76,7 @@ def _require_float(x, op_name):
 # -- sum, mean ------------------------------------------------------------------------------
 
 _reduce_sum = defop(
-    "reduce_sum", lambda x, axis, keepdims: np.sum(x, axis=axis, keepdims=keepdims),
+    "reduce_sum", lambda x, axis, keepdims: _sum_forward(x, axis, keepdims),
     lambda g, ans, needs, x, axis, keepdims: (_unreduce(g, x, axis, keepdims),),
     save_output=False)
 

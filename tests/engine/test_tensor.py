@@ -169,3 +169,9 @@ def test_error_classes_subclass_python_builtins():
     e = errors.InvalidArgumentError(None, None, "bad")
     assert e.message == "bad" and str(e) == "bad"
     assert errors.InvalidArgumentError("short form").message == "short form"
+
+
+def test_integer_reductions_keep_their_dtype():
+    assert tf.reduce_sum(tf.constant([1, 2])).dtype == tf.int32   # NumPy alone would give int64
+    assert tf.reduce_sum(tf.cast(tf.constant([True, False, True]), tf.int32)).numpy() == 2
+    assert tf.reduce_mean(tf.constant([1, 2])).dtype == tf.int32
