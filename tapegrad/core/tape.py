@@ -179,7 +179,12 @@ class GradientTape:
                 raise ValueError(f"gradient(): every source must be a Tensor or Variable, got "
                                  f"{type(s).__name__} {s!r}")
         seeds = self._seeds(targets, output_gradients, raw=not state.active)
-        return backward(self, seeds, sources, release)
+        grads = backward(self, seeds, sources, release)
+        for i, s in enumerate(sources):
+            mask = getattr(s, "_mask", None)
+            if mask is not None and grads[i] is not None:
+                grads[i] = _apply_mask(grads[i], mask, s._value.shape)
+        return grads
 
     def gradient(self, target, sources, output_gradients=None,
                  unconnected_gradients=UnconnectedGradients.NONE):
@@ -288,6 +293,22 @@ class GradientTape:
             return None
         perm = [1, 0] + list(range(2, sv.ndim + 1))
         return _api("reshape")(_api("transpose")(stacked, perm), tv.shape + sv.shape[1:])
+
+
+def _apply_mask(g, mask, shape):
+    """The gradient of a variable with a trainable mask: zero outside the mask."""
+    if isinstance(g, IndexedSlices):
+        rows = np.broadcast_to(mask, shape)[g._indices()]   # O(rows touched)
+        values = g.values
+        if isinstance(values, Tensor):
+            values = _api("where")(rows, values, _api("zeros_like")(values))
+        else:
+            values = np.where(rows, values, np.zeros((), np.asarray(values).dtype))
+        return IndexedSlices(values, g.indices, g.dense_shape)
+    if isinstance(g, Tensor):
+        return _api("where")(mask, g, _api("zeros_like")(g))
+    g = np.asarray(g)
+    return np.where(mask, g, np.zeros((), g.dtype))
 
 
 def _api(name):

@@ -34,7 +34,7 @@ class Variable(TensorLike):
     ('w:0', True)
     """
 
-    __slots__ = ("_value", "_name", "_trainable", "__weakref__")
+    __slots__ = ("_value", "_name", "_trainable", "_mask", "_indices", "__weakref__")
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
@@ -42,7 +42,8 @@ class Variable(TensorLike):
 
     def __init__(self, initial_value=None, trainable=None, validate_shape=True, caching_device=None,
                  name=None, variable_def=None, dtype=None, import_scope=None, constraint=None,
-                 synchronization=None, aggregation=None, shape=None, experimental_enable_variable_lifting=True):
+                 synchronization=None, aggregation=None, shape=None, experimental_enable_variable_lifting=True,
+                 trainable_mask=None):
         if initial_value is None:
             raise ValueError("initial_value must be specified.")
         if callable(initial_value):
@@ -59,6 +60,9 @@ class Variable(TensorLike):
         name = name or "Variable"
         self._name = name if name.endswith(":0") else name + ":0"
         self._trainable = True if trainable is None else bool(trainable)
+        self._mask = self._indices = None
+        if trainable_mask is not None:
+            self.trainable_mask = trainable_mask
 
     # -- identity -------------------------------------------------------------------------
     @property
@@ -73,6 +77,49 @@ class Variable(TensorLike):
     def trainable(self, value):
         # A tape that already watches this variable keeps watching it (as in TF).
         self._trainable = bool(value)
+
+    @property
+    def trainable_mask(self):
+        """Which entries train: None (all), or a boolean array broadcastable to the shape.
+
+        Set it to a boolean array (e.g. a row mask of shape ``(rows, 1)``), to an ``IndexSet``
+        (rows, or ``gather_nd``-style entries), or to None; it can change at any step. The
+        tape's gradient is zero outside the mask, and tapegrad's optimizers leave the frozen
+        entries and their optimizer state bit-identical (see docs/selective_training.md).
+
+        >>> import tapegrad as tf
+        >>> v = tf.Variable([[1.0, 2.0], [3.0, 4.0]], trainable_mask=[[True], [False]])
+        >>> with tf.GradientTape() as tape:
+        ...     y = tf.reduce_sum(v * v)
+        >>> tape.gradient(y, v).numpy().tolist()
+        [[2.0, 4.0], [0.0, 0.0]]
+        """
+        return self._mask
+
+    @trainable_mask.setter
+    def trainable_mask(self, mask):
+        if mask is None:
+            self._mask = self._indices = None
+            return
+        if isinstance(mask, IndexSet):
+            self._mask, self._indices = mask.to_mask(self._value.shape), mask
+            return
+        m = np.asarray(mask._value if isinstance(mask, TensorLike) else mask)
+        if m.dtype != np.bool_:
+            raise TypeError(f"trainable_mask of variable '{self._name}' must be a boolean array (or an "
+                            f"IndexSet), got dtype {m.dtype}")
+        try:
+            if m.ndim > self._value.ndim or np.broadcast_shapes(m.shape, self._value.shape) != self._value.shape:
+                raise ValueError
+        except ValueError:
+            raise InvalidArgumentError(f"trainable_mask of shape {m.shape} does not broadcast to the shape "
+                                       f"{self._value.shape} of variable '{self._name}'") from None
+        self._mask, self._indices = m.copy(), None
+
+    @property
+    def trainable_indices(self):
+        """The IndexSet the mask was given as (None when given as a boolean mask or unset)."""
+        return self._indices
 
     @property
     def shape(self):
@@ -193,3 +240,42 @@ class Variable(TensorLike):
 
 
 VARIABLE_TYPES.add(Variable)
+
+
+class IndexSet:
+    """The trainable entries of a variable given by index: rows, or ``gather_nd``-style entries.
+
+    ``IndexSet([0, 3])``: rows 0 and 3 (of axis 0). ``IndexSet([[0, 1], [2, 2]])``: the entries
+    (or sub-arrays) at those leading indices, as ``gather_nd`` indexes. Assign one to
+    ``Variable.trainable_mask``.
+
+    >>> import tapegrad as tf
+    >>> v = tf.Variable([[1.0, 2.0], [3.0, 4.0]], trainable_mask=tf.IndexSet([[1, 0]]))
+    >>> v.trainable_mask.tolist()
+    [[False, False], [True, False]]
+    """
+
+    def __init__(self, indices):
+        idx = np.asarray(indices._value if isinstance(indices, TensorLike) else indices)
+        if idx.dtype.kind not in "iu" or idx.ndim not in (1, 2):
+            raise TypeError(f"IndexSet takes a 1-D list of rows or a 2-D [n, k] list of gather_nd-style "
+                            f"indices, got {idx.dtype} of shape {idx.shape}")
+        self.indices = idx.astype(np.int64)
+
+    @property
+    def rows(self):
+        """Row indices when this is a row set (1-D), else None."""
+        return self.indices if self.indices.ndim == 1 else None
+
+    def to_mask(self, shape):
+        idx = self.indices if self.indices.ndim == 2 else self.indices[:, None]
+        depth = idx.shape[1]
+        if depth > len(shape) or ((idx < 0) | (idx >= np.array(shape[:depth]))).any():
+            raise InvalidArgumentError(f"IndexSet indices {self.indices.tolist()} do not index a variable of "
+                                       f"shape {shape}")
+        mask = np.zeros(shape[:depth] + (1,) * (len(shape) - depth), bool)
+        mask[tuple(idx.T)] = True
+        return mask
+
+    def __repr__(self):
+        return f"IndexSet({self.indices.tolist()})"
