@@ -7,7 +7,6 @@ recorded). Disabled, it costs one global check per op.
 """
 import contextlib
 import os
-import traceback
 
 import numpy as np
 
@@ -42,6 +41,7 @@ def check_numerics_enabled():
 
 def call_site():
     """'file:line in function' of the innermost caller outside tapegrad."""
+    import traceback  # only when checking is on: keeps `import tapegrad` light
     for frame in reversed(traceback.extract_stack()[:-1]):
         if not os.path.abspath(frame.filename).startswith(_PACKAGE_DIR + os.sep):
             return f"{frame.filename}:{frame.lineno} in {frame.name}"

@@ -13,7 +13,7 @@ from ..core.tensor import new_tensor
 from ._util import normalize_shape, np_dtype, static_value
 
 _global_seed = None
-_generator = np.random.default_rng()
+_generator = None  # made on first use: importing numpy.random costs ~8 ms of `import tapegrad`
 _op_generators = {}
 
 
@@ -22,13 +22,16 @@ def set_seed(seed):
     """Reset the global random state: later draws repeat for the same ``seed``."""
     global _global_seed, _generator
     _global_seed = None if seed is None else int(seed)
-    _generator = np.random.default_rng(_global_seed)
+    _generator = None
     _op_generators.clear()
 
 
 def generator(seed=None):
     """The Generator an op with op-level ``seed`` (or None) draws from."""
+    global _generator
     if seed is None:
+        if _generator is None:
+            _generator = np.random.default_rng(_global_seed)
         return _generator
     key = int(seed)
     gen = _op_generators.get(key)
