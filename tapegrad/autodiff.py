@@ -2,7 +2,7 @@
 from .core import nest
 from .core.tape import GradientTape, UnconnectedGradients
 from .core.registry import convert_to_tensor, API
-from .core.tensor import TensorLike, new_tensor
+from .core.tensor import new_tensor
 import numpy as np
 
 
@@ -43,22 +43,28 @@ class ForwardAccumulator:
         return self._tape.__exit__(*exc)
 
     def jvp(self, primals, unconnected_gradients=UnconnectedGradients.NONE):
-        """The JVP (directional derivative along the tangents) of each of ``primals``."""
-        unconnected = UnconnectedGradients(unconnected_gradients)
-        return nest.map_structure(lambda y: self._jvp(y, unconnected), primals)
+        """The JVP (directional derivative along the tangents) of each of ``primals``.
 
-    def _jvp(self, y, unconnected):
-        y = convert_to_tensor(y)
-        u = new_tensor(np.zeros(y._value.shape, y._value.dtype), None)
+        A nested structure is answered in one double VJP for all its tensors, so ask for all
+        the values you need at once (e.g. every gradient of a Hessian-vector product).
+        """
+        unconnected = UnconnectedGradients(unconnected_gradients)
+        flat = [convert_to_tensor(y) for y in nest.flatten(primals)]
+        return nest.pack_sequence_as(primals, self._jvps(flat, unconnected))
+
+    def _jvps(self, ys, unconnected):
+        # J_k t for every output y_k: with u_k watched, d/du_k <sum_k J_k^T u_k, t> = J_k t.
+        us = [new_tensor(np.zeros(y._value.shape, y._value.dtype), None) for y in ys]
         with GradientTape() as inner:
-            inner.watch(u)
-            grads = self._tape.gradient(y, self._primals, output_gradients=u)
+            inner.watch(us)
+            grads = self._tape.gradient(ys, self._primals, output_gradients=us)
             total = None
             for g, t in zip(grads, self._tangents):
                 if g is not None:
                     term = API["reduce_sum"](g * t)
                     total = term if total is None else total + term
-        result = None if total is None else inner.gradient(total, u)
-        if result is None and unconnected is UnconnectedGradients.ZERO:
-            return new_tensor(np.zeros(y._value.shape, y._value.dtype), None)
-        return result
+        results = [None] * len(ys) if total is None else inner.gradient(total, us)
+        if unconnected is UnconnectedGradients.ZERO:
+            results = [new_tensor(np.zeros(y._value.shape, y._value.dtype), None) if r is None else r
+                       for r, y in zip(results, ys)]
+        return results
