@@ -25,6 +25,12 @@ def _wrap(value, node):
     return new_tensor(value, node) if value.__class__ is _ndarray else value
 
 
+# Shared ``needs`` tuples for one- and two-input ops (pass 1 builds no tuple for them).
+_NEEDS_2 = {(True, True): (True, True), (True, False): (True, False), (False, True): (False, True)}
+_ONE = (True,)
+_LEAF = ()  # a leaf, or a source that leads to no further source: no rule to run
+
+
 def backward(tape, seeds, sources, release):
     """Gradients of the seeded nodes w.r.t. ``sources`` (Tensors/Variables), or None each.
 
@@ -47,26 +53,35 @@ def backward(tape, seeds, sources, release):
     if not seeds or not (source_vars or source_nodes):
         return results
 
-    # Pass 1: which nodes lead to a source, and which of their inputs do.
-    reach = set()
+    # Pass 1: which nodes lead to a source (the keys of ``needs_of``), and which inputs do.
     needs_of = {}
     for node in nodes:
         parents = node.parents
         if parents is None:
             var = node.var
             if node in source_nodes or (var is not None and id(var) in source_vars):
-                reach.add(node)
+                needs_of[node] = _LEAF
             continue
-        needs = tuple([p in reach for p in parents])
-        if True in needs:
-            needs_of[node] = needs
-            reach.add(node)
-        elif node in source_nodes:
-            reach.add(node)
+        if len(parents) == 1:
+            if parents[0] in needs_of:
+                needs_of[node] = _ONE
+                continue
+        elif len(parents) == 2:
+            needs = _NEEDS_2.get((parents[0] in needs_of, parents[1] in needs_of))
+            if needs is not None:
+                needs_of[node] = needs
+                continue
+        else:
+            needs = tuple([p in needs_of for p in parents])
+            if True in needs:
+                needs_of[node] = needs
+                continue
+        if node in source_nodes:
+            needs_of[node] = _LEAF
 
     grads = {}
     for node, g in seeds:
-        if node in reach:
+        if node in needs_of:
             old = grads.get(node)
             grads[node] = g if old is None else old + g
 
@@ -74,23 +89,25 @@ def backward(tape, seeds, sources, release):
     previous = state.raw, state.in_backward
     state.raw = raw
     state.in_backward = True
+    check = numerics.enabled
     try:
+        # Pass 2: reverse recording order; every node holding a gradient is in ``needs_of``.
         for i in range(len(nodes) - 1, -1, -1):
             node = nodes[i]
             g = grads.pop(node, None)
             if g is None:
                 continue
-            hits = source_nodes.get(node)
-            if hits is not None:
-                for j in hits:
-                    results[j] = g
-            var = node.var
-            if var is not None:
-                for j in source_vars.get(id(var), ()):
-                    results[j] = g if results[j] is None else results[j] + g
-                continue
-            needs = needs_of.get(node)
-            if needs is None:
+            if source_nodes:
+                hits = source_nodes.get(node)
+                if hits is not None:
+                    for j in hits:
+                        results[j] = g
+            needs = needs_of[node]
+            if not needs:
+                var = node.var
+                if var is not None:
+                    for j in source_vars.get(id(var), ()):
+                        results[j] = g if results[j] is None else results[j] + g
                 continue
             if g.__class__ is IndexedSlices:
                 g = densify(g)
@@ -106,21 +123,22 @@ def backward(tape, seeds, sources, release):
                 in_grads = node.op.vjp(g, ans, needs, *inputs)
             else:
                 in_grads = node.op.vjp(g, ans, needs, *inputs, **static)
-            if numerics.enabled:
+            if check:
                 numerics.check_gradients(node, in_grads)
             shapes = node.shapes
-            for k, p in enumerate(parents):
-                if not needs[k]:
-                    continue
-                gk = in_grads[k]
-                if gk is None:
-                    continue
-                if shapes is not None and gk.shape != shapes[k]:
-                    gk = sum_to_shape(gk, shape=shapes[k])
-                old = grads.get(p)
-                grads[p] = gk if old is None else gk + old  # (TF's order for IndexedSlices rows)
+            for k in range(len(needs)):
+                if needs[k]:
+                    gk = in_grads[k]
+                    if gk is None:
+                        continue
+                    if shapes is not None and gk.shape != shapes[k]:
+                        gk = sum_to_shape(gk, shape=shapes[k])
+                    p = parents[k]
+                    old = grads.get(p)
+                    grads[p] = gk if old is None else gk + old  # (TF's row order for IndexedSlices)
             if release and len(node.tapes) == 1:
-                node.release()
+                # Used: free the saved values now (inline: a method call costs more than this).
+                node.parents = node.inputs = node.out = node.static = None
     finally:
         state.raw, state.in_backward = previous
     return results

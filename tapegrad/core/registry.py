@@ -220,6 +220,7 @@ def _finish(op, parents, inputs, out, static, active):
 def _unary(op):
     forward = op.forward
     name_ = op.name
+    save_inputs = op.save_inputs
 
     def unary(x, name=None):
         st = state
@@ -234,11 +235,11 @@ def _unary(op):
         out = forward(xv)
         if numerics.enabled:
             numerics.check_output(name_, out)
+        if out.__class__ is not _ndarray:
+            out = _asarray(out)
         if xn is None or not active:
-            if out.__class__ is not _ndarray:
-                out = _asarray(out)
             return new_tensor(out, None)
-        return _finish(op, (xn,), (xv,), out, None, active)
+        return record(op, (xn,), (xv,) if save_inputs else (None,), out, None, active)
     return unary
 
 
