@@ -295,7 +295,8 @@ def _nary(op):
     forward = op.forward
 
     def nary(*args, **static):
-        static.pop("name", None)
+        if static:
+            static.pop("name", None)
         st = state
         if st.raw:
             return forward(*args, **static)
@@ -303,9 +304,17 @@ def _nary(op):
         values = []
         parents = []
         for a in args:
-            v, n = operand(a, active)
-            values.append(v)
-            parents.append(n)
+            c = a.__class__
+            if c is Tensor:
+                values.append(a._value)
+                parents.append(a._node)
+            elif c in VARIABLE_TYPES:
+                values.append(a._value)
+                parents.append(read_node(a, active) if active else None)
+            else:
+                v, n = operand(a, active)
+                values.append(v)
+                parents.append(n)
         out = forward(*values, **static)
         if numerics.enabled:
             numerics.check_output(op.name, out)
