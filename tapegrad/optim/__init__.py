@@ -15,6 +15,7 @@ them and ``apply_updates`` adds the result to the parameters. The Keras-style cl
 >>> optim.apply_updates(params, updates)["w"].round(4)
 array([0.9, 2.1], dtype=float32)
 """
+from ._rows import RowUpdate
 from ._workspace import Workspace
 from .base import (EmptyState, GradientTransformation, add_to_variable, apply_updates, chain,
                    identity, set_to_zero)
@@ -28,7 +29,7 @@ from .wrappers import (AccumulateState, ApplyIfFiniteState, MaskedState, Partiti
 
 __all__ = [
     "GradientTransformation", "EmptyState", "Workspace", "chain", "identity", "set_to_zero",
-    "apply_updates", "add_to_variable",
+    "apply_updates", "add_to_variable", "RowUpdate",
     "scale", "scale_by_learning_rate", "trace", "scale_by_adam", "scale_by_rms", "scale_by_adagrad",
     "scale_by_adadelta", "scale_by_nadam", "add_decayed_weights", "adam",
     "clip", "clip_by_norm", "clip_by_global_norm", "global_norm",

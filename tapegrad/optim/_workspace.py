@@ -58,7 +58,7 @@ def default_workspace():
 class Frame:
     """One public ``update`` call: what may be overwritten, where new arrays come from."""
 
-    __slots__ = ("ws", "inplace", "owned", "cursor", "structure")
+    __slots__ = ("ws", "inplace", "owned", "cursor", "structure", "masks", "sparse")
 
     def __init__(self, inplace, structure=None):
         ws = default_workspace() if inplace is True else (inplace or None)
@@ -69,6 +69,8 @@ class Frame:
         self.owned = {}      # id -> array created in this frame (kept alive: ids stay unique)
         self.cursor = {}
         self.structure = structure  # the caller's updates (for custom transforms), None: flat list
+        self.masks = None    # trainable masks aligned with the parameters (None: no masked parameter)
+        self.sparse = False  # whether some update is a RowUpdate (row-sparse)
         if ws is not None:
             ws._busy = True
 
@@ -79,17 +81,21 @@ class Frame:
 
     def new(self, like, dtype=None):
         """An uninitialised array shaped as ``like`` that the caller may write (owned)."""
-        dtype = like.dtype if dtype is None else np.dtype(dtype)
+        return self.new_shaped(like.shape, like.dtype if dtype is None else dtype)
+
+    def new_shaped(self, shape, dtype):
+        """An uninitialised array of ``shape`` and ``dtype`` that the caller may write (owned)."""
+        dtype = np.dtype(dtype)
         ws = self.ws
         if ws is None:
-            out = np.empty(like.shape, dtype)
+            out = np.empty(shape, dtype)
         else:
-            key = (like.shape, dtype)
+            key = (shape, dtype)
             i = self.cursor.get(key, 0)
             self.cursor[key] = i + 1
             bufs = ws._pool.setdefault(key, [])
             if i == len(bufs):
-                bufs.append(np.empty(like.shape, dtype))
+                bufs.append(np.empty(shape, dtype))
             out = bufs[i]
         self.owned[id(out)] = out
         return out

@@ -24,6 +24,8 @@ from ..core import nest
 from ..core.indexed_slices import IndexedSlices
 from ..core.tensor import TensorLike
 from ..core.variable import Variable
+from . import _masking
+from ._rows import RowUpdate, densify_all, to_rows
 from ._workspace import Frame
 
 
@@ -50,17 +52,21 @@ class EmptyState(NamedTuple):
 
 
 def leaf_array(x):
-    """A leaf as an ndarray (None stays None); Tensors/Variables give their buffer (read only)."""
+    """A leaf as an ndarray (None stays None); Tensors/Variables give their buffer (read only).
+
+    An IndexedSlices becomes a :class:`RowUpdate` (rows summed per index, sorted): transforms
+    that can apply it row by row keep it sparse, the others densify it (see ``_rows``).
+    """
     if x is None or type(x) is np.ndarray:
         return x
     if isinstance(x, TensorLike):
         return x._value
     if isinstance(x, IndexedSlices):
-        return np.asarray(x)  # densified: rows summed at their indices
+        return to_rows(x)
     return np.asarray(x)
 
 
-_PLAIN = {np.ndarray, type(None)}
+_PLAIN = {np.ndarray, type(None), RowUpdate}
 
 
 def _is_flat(tree):
@@ -92,35 +98,59 @@ def all_none(updates):
     return True
 
 
-def transform(init_flat, update_flat, init=None):
+def transform(init_flat, update_flat, init=None, sparse=False):
     """A GradientTransformation from flat-list functions.
 
     ``init_flat(params)`` gets a flat list of arrays (None where a parameter is not handled);
     ``update_flat(updates, state, params, frame)`` gets flat lists and a :class:`Frame` that says
     where it may write. Composites (chain, masked, ...) call ``update.flat`` with their frame.
     ``init`` replaces the flat init when the transform needs the caller's structure.
+    ``sparse=True``: ``update_flat`` handles :class:`RowUpdate` leaves itself (else they arrive
+    densified).
+
+    The public ``init(params, *, trainable_masks=None)`` and
+    ``update(updates, state, params=None, *, inplace=False, trainable_masks=None)`` take the
+    parameters' trainable masks from Variables among ``params`` or from ``trainable_masks``
+    (one per parameter: None, a boolean array broadcastable to it, or an IndexSet); see
+    ``_masking`` for what a mask guarantees.
     """
     if init is None:
-        def init(params):
+        def raw_init(params):
             return init_flat(flat_leaves(params))
+    else:
+        raw_init = init
+
+    def public_init(params, *, trainable_masks=None):
+        with _masking.init_masks(params, trainable_masks):
+            return raw_init(params)
 
     def flat(updates, state, params, frame):
         if all_none(updates):
             return updates, state
+        if frame.sparse and not sparse:
+            updates = densify_all(updates, frame)
         return update_flat(updates, state, params, frame)
 
-    def update(updates, state, params=None, *, inplace=False):
+    def update(updates, state, params=None, *, inplace=False, trainable_masks=None):
         leaves = flat_leaves(updates)
+        p_leaves = None if params is None else flat_leaves(params)
+        masks = None
+        if trainable_masks is not None or not (params is None or _is_flat(params)):
+            masks = _masking.find_masks(params, trainable_masks, leaves, p_leaves)
         frame = Frame(inplace, updates)
+        frame.sparse = RowUpdate in set(map(type, leaves))
         try:
             with np.errstate(all="ignore"):  # NaN/inf flow through silently, as in TensorFlow
-                out, state = flat(leaves, state, None if params is None else flat_leaves(params), frame)
+                if masks is None:
+                    out, state = flat(leaves, state, p_leaves, frame)
+                else:
+                    out, state = _masking.run_masked(flat, leaves, state, p_leaves, frame, masks)
         finally:
             frame.close()
         return repack(updates, out), state
 
     update.flat = flat
-    return GradientTransformation(init, update)
+    return GradientTransformation(public_init, update)
 
 
 def call_flat(tx, updates, state, params, frame):
@@ -129,6 +159,8 @@ def call_flat(tx, updates, state, params, frame):
     flat = getattr(tx.update, "flat", None)
     if flat is not None:
         return flat(updates, state, params, frame)
+    if frame.sparse:
+        updates = densify_all(updates, frame)
     structure = frame.structure
     if structure is not None:
         out, state = tx.update(repack(structure, updates), state,
@@ -157,12 +189,12 @@ def chain(*transforms):
         return updates, tuple(new_state)
 
     # init gets the caller's structure: a custom transform's init expects it, not leaves.
-    return transform(None, update_flat, init=init)
+    return transform(None, update_flat, init=init, sparse=True)
 
 
 def identity():
     """Updates pass unchanged (a partition's "train as is" group)."""
-    return transform(lambda params: EmptyState(), lambda u, s, p, frame: (u, s))
+    return transform(lambda params: EmptyState(), lambda u, s, p, frame: (u, s), sparse=True)
 
 
 def set_to_zero():
@@ -172,12 +204,14 @@ def set_to_zero():
         for u in updates:
             if u is None:
                 out.append(None)
+            elif type(u) is RowUpdate:
+                out.append(u.with_values(np.zeros_like(u.values)))
             else:
                 z = frame.new(u)
                 z.fill(0)
                 out.append(z)
         return out, state
-    return transform(lambda params: EmptyState(), update_flat)
+    return transform(lambda params: EmptyState(), update_flat, sparse=True)
 
 
 def hyper_value(h, count, dtype):
@@ -194,23 +228,45 @@ def hyper_value(h, count, dtype):
 def add_to_variable(var, update):
     """``var += update`` in place when the variable's buffer is unshared (copy-on-write else).
 
-    The one place where an optimizer writes a variable: a trainable mask belongs here.
+    The one place where an optimizer writes a variable. With a trainable mask only the trainable
+    entries are written (``where=mask``): the frozen ones stay bit-identical. A
+    :class:`RowUpdate` (an IndexedSlices gradient kept sparse) writes only its rows.
     """
     if update is None:
         return
     owned = var._owns_buffer()  # before any local name holds the buffer (it counts references)
+    mask = var._mask
     value = var._value
-    if owned:
+    if not owned:
+        value = value.copy()
+    if type(update) is RowUpdate:
+        _add_rows(value, update, mask)
+    elif mask is None:
         np.add(value, update, out=value, casting="same_kind")
     else:
-        var._value = np.add(value, update, dtype=value.dtype, casting="same_kind")
+        np.add(value, update, out=value, casting="same_kind", where=mask)
+    if not owned:
+        var._value = value
 
 
-def apply_updates(params, updates):
+def _add_rows(value, update, mask):
+    idx = update.indices
+    rows = value[idx]
+    if mask is None:
+        np.add(rows, update.values, out=rows, casting="same_kind")
+    else:
+        m = _masking.normalize(mask, value.shape)
+        np.add(rows, update.values, out=rows, casting="same_kind", where=_masking.rows_of(m, idx))
+    value[idx] = rows
+
+
+def apply_updates(params, updates, trainable_masks=None):
     """``params + updates`` leafwise; a None update leaves the parameter as it is.
 
     Arrays and Tensors give new NumPy arrays (pure, as optax); Variables are updated in place
-    (as ``assign_add``) and returned. Updates are cast to each parameter's dtype.
+    (as ``assign_add``, honouring their ``trainable_mask``) and returned. Updates are cast to
+    each parameter's dtype. ``trainable_masks`` (one per parameter, None for "all entries")
+    leaves the other entries of arrays bit-identical.
 
     >>> import numpy as np
     >>> from tapegrad import optim
@@ -221,14 +277,20 @@ def apply_updates(params, updates):
     flat_u = flat_leaves(updates)
     if len(flat_p) != len(flat_u):
         raise ValueError(f"apply_updates: {len(flat_u)} updates for {len(flat_p)} parameters")
+    masks = [None] * len(flat_p) if trainable_masks is None else _masking.find_masks(
+        None, trainable_masks, flat_u, [leaf_array(p) for p in flat_p]) or [None] * len(flat_p)
     out = []
-    for p, u in zip(flat_p, flat_u):
+    for p, u, m in zip(flat_p, flat_u, masks):
         if u is None:
             out.append(p)
         elif isinstance(p, Variable):
             add_to_variable(p, u)
             out.append(p)
         else:
-            a = leaf_array(p)
-            out.append(np.add(a, u, dtype=a.dtype, casting="same_kind"))
+            a = np.array(leaf_array(p), copy=True)
+            if type(u) is RowUpdate:
+                _add_rows(a, u, m)
+            else:
+                np.add(a, u, out=a, casting="same_kind", where=True if m is None else m)
+            out.append(a)
     return nest.pack_sequence_as(params, out)

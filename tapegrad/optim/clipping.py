@@ -1,12 +1,38 @@
-"""Gradient clipping by value, by each tensor's norm, by the global norm (Keras 3's formulas)."""
+"""Gradient clipping by value, by each tensor's norm, by the global norm (Keras 3's formulas).
+
+With trainable masks (see ``_masking``) a norm counts only the trainable entries. A row-sparse
+update (an IndexedSlices gradient) stays sparse: its norm is the norm of its summed rows.
+"""
 import numpy as np
 
 from .base import EmptyState, transform
+from ._rows import RowUpdate, rows_of
 
 
-def _sum_of_squares(u):
-    flat = u.reshape(-1)
+def _sum_of_squares(u, mask=None, frame=None):
+    if type(u) is RowUpdate:
+        v = u.values
+        if mask is not None:
+            v = v[np.broadcast_to(rows_of(mask, u.indices), v.shape)]
+        flat = v.reshape(-1)
+    elif mask is not None:
+        # The trainable entries in order: the same dot product as a variable made of them.
+        flat = u[np.broadcast_to(mask, u.shape)]
+    else:
+        flat = u.reshape(-1)
     return np.dot(flat, flat)  # one BLAS pass, no temporary; in the array's dtype
+
+
+def _dtype(u):
+    return u.values.dtype if type(u) is RowUpdate else u.dtype
+
+
+def _scaled(u, factor, frame):
+    if type(u) is RowUpdate:
+        return u.with_values(u.values * factor)
+    o = frame.writable(u)
+    np.multiply(u, factor, out=o)
+    return o
 
 
 def clip(max_delta):
@@ -16,13 +42,16 @@ def clip(max_delta):
         for u in updates:
             if u is None:
                 out.append(None)
-                continue
-            d = u.dtype.type(max_delta)
-            o = frame.writable(u)
-            np.clip(u, -d, d, out=o)
-            out.append(o)
+            elif type(u) is RowUpdate:
+                d = u.values.dtype.type(max_delta)
+                out.append(u.with_values(np.clip(u.values, -d, d)))
+            else:
+                d = u.dtype.type(max_delta)
+                o = frame.writable(u)
+                np.clip(u, -d, d, out=o)
+                out.append(o)
         return out, state
-    return transform(lambda params: EmptyState(), update_flat)
+    return transform(lambda params: EmptyState(), update_flat, sparse=True)
 
 
 def clip_by_norm(max_norm):
@@ -38,27 +67,34 @@ def clip_by_norm(max_norm):
     """
     def update_flat(updates, state, params, frame):
         out = []
-        for u in updates:
+        masks = frame.masks
+        for i, u in enumerate(updates):
             if u is None:
                 out.append(None)
                 continue
-            dt = u.dtype.type
+            dt = _dtype(u).type
             c = dt(max_norm)
-            l2sum = dt(_sum_of_squares(u))
+            l2sum = dt(_sum_of_squares(u, None if masks is None else masks[i], frame))
             norm = np.sqrt(l2sum) if l2sum > 0 else l2sum
+            if type(u) is RowUpdate:
+                v = u.values * c
+                v /= np.maximum(norm, c)
+                out.append(u.with_values(v))
+                continue
             o = frame.writable(u)
             np.multiply(u, c, out=o)
             o /= np.maximum(norm, c)
             out.append(o)
         return out, state
-    return transform(lambda params: EmptyState(), update_flat)
+    return transform(lambda params: EmptyState(), update_flat, sparse=True)
 
 
-def global_norm(updates):
-    """The L2 norm of all updates together (None skipped), in the widest update dtype."""
-    present = [u for u in updates if u is not None]
-    dtype = np.result_type(*present) if present else np.dtype(np.float32)
-    squares = np.array([_sum_of_squares(u) for u in present], dtype)
+def global_norm(updates, masks=None, frame=None):
+    """The L2 norm of all updates together (None skipped), in the widest update dtype; with
+    ``masks``, of their trainable entries."""
+    present = [(u, None if masks is None else masks[i]) for i, u in enumerate(updates) if u is not None]
+    dtype = np.result_type(*[_dtype(u) for u, _ in present]) if present else np.dtype(np.float32)
+    squares = np.array([_sum_of_squares(u, m, frame) for u, m in present], dtype)
     return np.sqrt(squares.sum(dtype=dtype))
 
 
@@ -69,17 +105,12 @@ def clip_by_global_norm(max_norm):
     non-finite norm makes every update NaN (as Keras), so a bad step is visible, not silent.
     """
     def update_flat(updates, state, params, frame):
-        norm = global_norm(updates)
+        norm = global_norm(updates, frame.masks, frame)
         dt = norm.dtype.type
         with np.errstate(divide="ignore", invalid="ignore"):  # norm 0: 1/0 = inf, min picks 1/max
             scale = dt(max_norm) * np.minimum(dt(1.0) / norm, dt(1.0 / max_norm)) + (norm - norm)
         out = []
         for u in updates:
-            if u is None:
-                out.append(None)
-                continue
-            o = frame.writable(u)
-            np.multiply(u, u.dtype.type(scale), out=o)
-            out.append(o)
+            out.append(None if u is None else _scaled(u, _dtype(u).type(scale), frame))
         return out, state
-    return transform(lambda params: EmptyState(), update_flat)
+    return transform(lambda params: EmptyState(), update_flat, sparse=True)

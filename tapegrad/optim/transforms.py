@@ -11,6 +11,8 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from .base import EmptyState, hyper_value, transform
+from ._masking import StepTables, current_init_masks, entry_steps
+from ._rows import RowUpdate, rows_of
 from ..core.tensor import TensorLike
 
 
@@ -27,6 +29,7 @@ class ScaleByAdamState(NamedTuple):
     mu: list       # first moment (Keras: momentum)
     nu: list       # second moment (Keras: velocity)
     nu_max: Any    # AMSGrad's running maximum of nu (Keras: velocity_hat), None without amsgrad
+    entry_count: Any = None  # per parameter: None, or each entry's step count (masked parameters)
 
 
 class ScaleByRmsState(NamedTuple):
@@ -48,10 +51,24 @@ class ScaleByNadamState(NamedTuple):
     u_product: Any  # product of the momentum schedule so far (Keras' u_product)
     mu: list
     nu: list
+    entry_count: Any = None  # per parameter: None, or each entry's step count (masked parameters)
 
 
 def _zeros(params, fill=0.0):
     return [None if p is None else np.full(p.shape, fill, p.dtype) for p in params]
+
+
+def _entry_counts_init(params):
+    """Per-entry step counts for the parameters that are masked when the state is created."""
+    masks = current_init_masks(len(params))
+    if masks is None:
+        return [None] * len(params)
+    return [None if m is None or p is None else np.zeros((1,) * (p.ndim - m.ndim) + m.shape, np.int64)
+            for p, m in zip(params, masks)]
+
+
+def _rows(u, values):
+    return RowUpdate(values, u.indices, u.dense_shape)
 
 
 def _first_dtype(updates):
@@ -74,12 +91,14 @@ def scale(step_size):
         for u in updates:
             if u is None:
                 out.append(None)
-                continue
-            o = frame.writable(u)
-            np.multiply(u, hyper_value(step_size, None, u.dtype), out=o)
-            out.append(o)
+            elif type(u) is RowUpdate:
+                out.append(_rows(u, u.values * hyper_value(step_size, None, u.values.dtype)))
+            else:
+                o = frame.writable(u)
+                np.multiply(u, hyper_value(step_size, None, u.dtype), out=o)
+                out.append(o)
         return out, state
-    return transform(lambda params: EmptyState(), update_flat)
+    return transform(lambda params: EmptyState(), update_flat, sparse=True)
 
 
 def scale_by_learning_rate(learning_rate, *, flip_sign=True):
@@ -110,19 +129,25 @@ def scale_by_learning_rate(learning_rate, *, flip_sign=True):
         for u in updates:
             if u is None:
                 out.append(None)
-                continue
-            o = frame.writable(u)
-            np.multiply(u, u.dtype.type(sign) * hyper_value(learning_rate, count, u.dtype), out=o)
-            out.append(o)
+            elif type(u) is RowUpdate:
+                dt = u.values.dtype
+                out.append(_rows(u, u.values * (dt.type(sign) * hyper_value(learning_rate, count, dt))))
+            else:
+                o = frame.writable(u)
+                np.multiply(u, u.dtype.type(sign) * hyper_value(learning_rate, count, u.dtype), out=o)
+                out.append(o)
         return out, (ScaleByScheduleState(state.count + 1) if scheduled else state)
-    return transform(init, update_flat)
+    return transform(init, update_flat, sparse=True)
 
 
-def trace(decay, nesterov=False):
+def trace(decay, nesterov=False, lazy_sparse=False):
     """Momentum: ``t = decay * t + u``; updates ``t`` (Nesterov: ``decay * t + u``).
 
     After ``scale_by_learning_rate`` this is Keras' SGD momentum ``m = momentum*m - lr*g``
     (the rate enters the trace, so a changing rate is handled as Keras does).
+    ``lazy_sparse=True``: a row-sparse update (an IndexedSlices gradient) decays and updates
+    only the touched rows' traces (the other rows' momentum is not applied): O(rows touched),
+    not the dense numbers.
     """
     def init(params):
         return TraceState(_zeros(params))
@@ -133,6 +158,19 @@ def trace(decay, nesterov=False):
         for i, u in enumerate(updates):
             if u is None:
                 out.append(None)
+                continue
+            if type(u) is RowUpdate:
+                d = u.values.dtype.type(decay)
+                old = traces[i]
+                t = frame.state(old)
+                if t is not old:
+                    np.copyto(t, old)
+                rows = old[u.indices]
+                rows *= d
+                rows += u.values
+                t[u.indices] = rows
+                traces[i] = t
+                out.append(_rows(u, u.values + rows * d if nesterov else rows))
                 continue
             d = u.dtype.type(decay)
             old = traces[i]
@@ -149,10 +187,10 @@ def trace(decay, nesterov=False):
             else:
                 out.append(t)  # the trace itself (not owned: later transforms copy before writing)
         return out, TraceState(traces)
-    return transform(init, update_flat)
+    return transform(init, update_flat, sparse=lazy_sparse)
 
 
-def scale_by_adam(b1=0.9, b2=0.999, eps=1e-7, amsgrad=False):
+def scale_by_adam(b1=0.9, b2=0.999, eps=1e-7, amsgrad=False, lazy_sparse=False):
     """Adam's direction: ``m_hat / (sqrt(v) + eps)`` with Keras' bias correction.
 
     As Keras 3 (and the Adam paper's "epsilon hat" form): ``m += (g - m)(1 - b1)``,
@@ -160,15 +198,24 @@ def scale_by_adam(b1=0.9, b2=0.999, eps=1e-7, amsgrad=False):
     ``eps`` is added to ``sqrt(v)`` before bias correction (optax adds it after; the defaults are
     Keras', eps=1e-7). AMSGrad divides by the running maximum of ``v``. ``adam(learning_rate)``
     is this followed by ``scale_by_learning_rate``, fused.
+
+    ``lazy_sparse=True``: a row-sparse update (an IndexedSlices gradient) moves only the touched
+    rows' moments and parameters, in O(rows touched) -- PyTorch's SparseAdam, TF-Addons'
+    LazyAdam; not dense Adam's numbers (dense Adam decays every row's moments at every step and
+    keeps moving rows with momentum). The bias correction uses the step count, as LazyAdam.
+
+    A parameter with a trainable mask counts ``t`` per entry: the step count it had when it was
+    first masked plus the steps at which the entry was trainable (see docs/selective_training.md).
     """
-    return _adam(b1, b2, eps, amsgrad, None)
+    return _adam(b1, b2, eps, amsgrad, None, lazy_sparse)
 
 
-def adam(learning_rate=0.001, b1=0.9, b2=0.999, eps=1e-7, amsgrad=False):
+def adam(learning_rate=0.001, b1=0.9, b2=0.999, eps=1e-7, amsgrad=False, lazy_sparse=False):
     """Adam with its learning rate, Keras 3's update exactly: the rate joins the bias correction
     (Keras' ``alpha = lr * sqrt(1 - b2^t) / (1 - b1^t)``), which saves a pass over every variable
     compared with ``chain(scale_by_adam(), scale_by_learning_rate(lr))`` (same numbers up to
     rounding). ``learning_rate``: a number, a schedule of the step count, or a Tensor/Variable.
+    ``lazy_sparse``: see ``scale_by_adam``.
 
     >>> import numpy as np
     >>> from tapegrad import optim
@@ -177,36 +224,68 @@ def adam(learning_rate=0.001, b1=0.9, b2=0.999, eps=1e-7, amsgrad=False):
     >>> u[0].round(4)
     array([-0.1,  0.1], dtype=float32)
     """
-    return _adam(b1, b2, eps, amsgrad, learning_rate)
+    return _adam(b1, b2, eps, amsgrad, learning_rate, lazy_sparse)
 
 
-def _adam(b1, b2, eps, amsgrad, learning_rate):
+def _adam_bias(b1, b2):
+    def fn(dtype, t, tables):
+        dt = dtype.type
+        if t == 0:  # an entry that never trained: no update
+            return dt(0), dt(1)
+        tt = dt(t)
+        return np.sqrt(dt(1) - np.power(dt(b2), tt)), dt(1) - np.power(dt(b1), tt)
+    return StepTables(fn, 2)
+
+
+def _adam(b1, b2, eps, amsgrad, learning_rate, lazy_sparse=False):
+    tables = _adam_bias(b1, b2)
+
     def init(params):
         return ScaleByAdamState(np.int64(0), _zeros(params), _zeros(params),
-                                _zeros(params) if amsgrad else None)
+                                _zeros(params) if amsgrad else None, _entry_counts_init(params))
 
     def update_flat(updates, state, params, frame):
         count = state.count + 1
         mus, nus = list(state.mu), list(state.nu)
         nu_max = list(state.nu_max) if amsgrad else None
+        masks, ecs_in, ecs = frame.masks, state.entry_count, None
         consts = {}
         out = []
         for i, g in enumerate(updates):
             if g is None:
                 out.append(None)
                 continue
-            dt = g.dtype.type
-            k = consts.get(g.dtype)
+            sparse = type(g) is RowUpdate
+            dtype = g.values.dtype if sparse else g.dtype
+            dt = dtype.type
+            k = consts.get(dtype)
             if k is None:
                 t = dt(count)
                 # Keras: alpha = lr * sqrt(1 - b2^t) / (1 - b1^t), in the variable's dtype.
                 root = np.sqrt(dt(1) - np.power(dt(b2), t))
-                if learning_rate is None:
+                lr = None if learning_rate is None else hyper_value(learning_rate, count - 1, dtype)
+                if lr is None:
                     factor = root / (dt(1) - np.power(dt(b1), t))
                 else:
-                    factor = -(hyper_value(learning_rate, count - 1, g.dtype) * root / (dt(1) - np.power(dt(b1), t)))
-                k = consts[g.dtype] = (dt(1 - b1), dt(1 - b2), factor, dt(eps))
-            c1, c2, factor, e = k
+                    factor = -(lr * root / (dt(1) - np.power(dt(b1), t)))
+                k = consts[dtype] = (dt(1 - b1), dt(1 - b2), factor, dt(eps), lr)
+            c1, c2, factor, e, lr = k
+            mask = None if masks is None else masks[i]
+            if mask is not None or (ecs_in is not None and ecs_in[i] is not None):
+                # Per-entry bias correction: each entry's own t, looked up in tables computed by
+                # the scalar code above (the same numbers its own variable would get).
+                if ecs is None:
+                    ecs = [None] * len(updates) if ecs_in is None else list(ecs_in)
+                shape = g.dense_shape if sparse else g.shape
+                ecs[i] = entry_steps(ecs[i], mask, shape, state.count, frame)
+                steps = rows_of(ecs[i], g.indices) if sparse else ecs[i]
+                root_t, denom_t = tables.lookup(dtype, steps)
+                factor = root_t / denom_t if lr is None else -(lr * root_t / denom_t)
+            if sparse:
+                if not lazy_sparse:
+                    raise AssertionError("dense Adam got a row-sparse update")
+                out.append(_adam_rows(g, i, mus, nus, nu_max, c1, c2, factor, e, frame))
+                continue
             m_old, v_old = mus[i], nus[i]
             m, v = frame.state(m_old), frame.state(v_old)
             o = frame.writable(g)
@@ -230,13 +309,50 @@ def _adam(b1, b2, eps, amsgrad, learning_rate):
             np.divide(m, o, out=o)
             o *= factor
             out.append(o)
-        return out, ScaleByAdamState(count, mus, nus, nu_max)
-    return transform(init, update_flat)
+        return out, ScaleByAdamState(count, mus, nus, nu_max, ecs_in if ecs is None else ecs)
+    return transform(init, update_flat, sparse=lazy_sparse)
 
 
-def scale_by_rms(decay=0.9, eps=1e-7, centered=False, initial_scale=0.0):
+def _state_rows(lst, i, frame):
+    """The state array of parameter i, writable in this frame (a copy in a pure call)."""
+    old = lst[i]
+    new = frame.state(old)
+    if new is not old:
+        np.copyto(new, old)
+    lst[i] = new
+    return new
+
+
+def _adam_rows(g, i, mus, nus, nu_max, c1, c2, factor, e, frame):
+    """Lazy Adam on the touched rows (the dense kernel's operations, row by row)."""
+    idx, gv = g.indices, g.values
+    m_all, v_all = _state_rows(mus, i, frame), _state_rows(nus, i, frame)
+    m_old, v_old = m_all[idx], v_all[idx]
+    s = gv - m_old
+    s *= c1
+    m = m_old + s
+    np.multiply(gv, gv, out=s)
+    s -= v_old
+    s *= c2
+    v = v_old + s
+    m_all[idx], v_all[idx] = m, v
+    if nu_max is not None:
+        vh_all = _state_rows(nu_max, i, frame)
+        v = np.maximum(vh_all[idx], v)
+        vh_all[idx] = v
+    o = np.sqrt(v)
+    o += e
+    np.divide(m, o, out=o)
+    o *= factor
+    return _rows(g, o)
+
+
+def scale_by_rms(decay=0.9, eps=1e-7, centered=False, initial_scale=0.0, lazy_sparse=False):
     """RMSprop's direction, as Keras 3: ``v = decay*v + (1-decay)*g^2``; updates
-    ``g / sqrt(v + eps)`` (``eps`` inside the root); centered: ``g / sqrt(v - mean^2 + eps)``."""
+    ``g / sqrt(v + eps)`` (``eps`` inside the root); centered: ``g / sqrt(v - mean^2 + eps)``.
+
+    ``lazy_sparse=True``: a row-sparse update (an IndexedSlices gradient) decays and updates only
+    the touched rows' averages, in O(rows touched) (not dense RMSprop's numbers)."""
     def init(params):
         return ScaleByRmsState(_zeros(params, initial_scale), _zeros(params) if centered else None)
 
@@ -247,6 +363,9 @@ def scale_by_rms(decay=0.9, eps=1e-7, centered=False, initial_scale=0.0):
         for i, g in enumerate(updates):
             if g is None:
                 out.append(None)
+                continue
+            if type(g) is RowUpdate:
+                out.append(_rms_rows(g, i, nus, mus, decay, eps, frame))
                 continue
             dt = g.dtype.type
             rho, one_minus, e = dt(decay), dt(1 - decay), dt(eps)
@@ -275,11 +394,43 @@ def scale_by_rms(decay=0.9, eps=1e-7, centered=False, initial_scale=0.0):
             np.divide(g, s, out=o)
             out.append(o)
         return out, ScaleByRmsState(nus, mus)
-    return transform(init, update_flat)
+    return transform(init, update_flat, sparse=lazy_sparse)
+
+
+def _rms_rows(g, i, nus, mus, decay, eps, frame):
+    """Lazy RMSprop on the touched rows (the dense kernel's operations, row by row)."""
+    idx, gv = g.indices, g.values
+    dt = gv.dtype.type
+    rho, one_minus, e = dt(decay), dt(1 - decay), dt(eps)
+    v_all = _state_rows(nus, i, frame)
+    v = v_all[idx]
+    v *= rho
+    s = gv * gv
+    s *= one_minus
+    v += s
+    v_all[idx] = v
+    if mus is not None:
+        a_all = _state_rows(mus, i, frame)
+        a = a_all[idx]
+        a *= rho
+        np.multiply(gv, one_minus, out=s)
+        a += s
+        a_all[idx] = a
+        np.multiply(a, a, out=s)
+        np.subtract(v, s, out=s)
+        s += e
+    else:
+        np.add(v, e, out=s)
+    np.sqrt(s, out=s)
+    return _rows(g, gv / s)
 
 
 def scale_by_adagrad(initial_accumulator_value=0.1, eps=1e-7):
-    """Adagrad's direction, as Keras 3: ``acc += g^2``; updates ``g / sqrt(acc + eps)``."""
+    """Adagrad's direction, as Keras 3: ``acc += g^2``; updates ``g / sqrt(acc + eps)``.
+
+    A row-sparse update (an IndexedSlices gradient) is applied to the touched rows only, in
+    O(rows touched): the same numbers as the dense update (an untouched row's accumulator gains
+    0 and its update is 0)."""
     def init(params):
         return ScaleByAdagradState(_zeros(params, initial_accumulator_value))
 
@@ -289,6 +440,16 @@ def scale_by_adagrad(initial_accumulator_value=0.1, eps=1e-7):
         for i, g in enumerate(updates):
             if g is None:
                 out.append(None)
+                continue
+            if type(g) is RowUpdate:
+                acc_all = _state_rows(accs, i, frame)
+                gv = g.values
+                acc = acc_all[g.indices]
+                acc += gv * gv
+                acc_all[g.indices] = acc
+                acc += gv.dtype.type(eps)
+                np.sqrt(acc, out=acc)
+                out.append(_rows(g, gv / acc))
                 continue
             o = frame.writable(g)
             s = o if o is not g else frame.scratch(g)  # the output doubles as the temporary
@@ -302,7 +463,7 @@ def scale_by_adagrad(initial_accumulator_value=0.1, eps=1e-7):
             np.divide(g, s, out=o)
             out.append(o)
         return out, ScaleByAdagradState(accs)
-    return transform(init, update_flat)
+    return transform(init, update_flat, sparse=True)
 
 
 def scale_by_adadelta(rho=0.95, eps=1e-7):
@@ -344,12 +505,39 @@ def scale_by_adadelta(rho=0.95, eps=1e-7):
     return transform(init, update_flat)
 
 
+def _nadam_schedule(b1, b2, up_dtype):
+    """Per step t: (1 - u_t, 1 - u_product_t, u_{t+1}, 1 - u_product_t * u_{t+1}, 1 - b2^t), in
+    each dtype, computed as the unmasked path computes them (u_product by the same recurrence)."""
+    up_dt = np.dtype(up_dtype).type
+    products = [up_dt(1.0)]
+
+    def product(t):
+        while len(products) <= t:
+            n = len(products)
+            products.append(up_dt(products[-1]) * up_dt(b1) * (up_dt(1.0) - up_dt(0.5) * np.power(up_dt(0.96), up_dt(n))))
+        return products[t]
+
+    def fn(dtype, t, tables):
+        dt = dtype.type
+        if t == 0:
+            return dt(1), dt(1), dt(0), dt(1), dt(1)
+        beta_1, beta_2, decay, half, one = dt(b1), dt(b2), dt(0.96), dt(0.5), dt(1)
+        u_t = beta_1 * (one - half * np.power(decay, dt(t)))
+        u_t_1 = beta_1 * (one - half * np.power(decay, dt(t + 1)))
+        up = dt(product(t))
+        return one - u_t, one - up, u_t_1, one - up * u_t_1, one - np.power(beta_2, dt(t))
+    return StepTables(fn, 5)
+
+
 def scale_by_nadam(b1=0.9, b2=0.999, eps=1e-7):
     """Nadam's direction, as Keras 3 (Dozat's momentum schedule ``u_t = b1 (1 - 0.5 * 0.96^t)``
-    and its running product)."""
+    and its running product). A masked parameter counts ``t`` per entry, as ``scale_by_adam``."""
+    tables = {}
+
     def init(params):
         dtype = next((p.dtype for p in params if p is not None), np.dtype(np.float32))
-        return ScaleByNadamState(np.int64(0), dtype.type(1.0), _zeros(params), _zeros(params))
+        return ScaleByNadamState(np.int64(0), dtype.type(1.0), _zeros(params), _zeros(params),
+                                 _entry_counts_init(params))
 
     def update_flat(updates, state, params, frame):
         count = state.count + 1
@@ -358,6 +546,7 @@ def scale_by_nadam(b1=0.9, b2=0.999, eps=1e-7):
         u_product = (up_dt(state.u_product) * up_dt(b1)
                      * (up_dt(1.0) - up_dt(0.5) * np.power(up_dt(0.96), up_dt(count))))
         mus, nus = list(state.mu), list(state.nu)
+        masks, ecs_in, ecs = frame.masks, state.entry_count, None
         out = []
         for i, g in enumerate(updates):
             if g is None:
@@ -371,6 +560,16 @@ def scale_by_nadam(b1=0.9, b2=0.999, eps=1e-7):
             up = dt(u_product)
             up_1 = up * u_t_1
             b2_power = np.power(beta_2, t)
+            k_g, k_up, k_m, k_up1, k_v = one - u_t, one - up, u_t_1, one - up_1, one - b2_power
+            mask = None if masks is None else masks[i]
+            if mask is not None or (ecs_in is not None and ecs_in[i] is not None):
+                if ecs is None:
+                    ecs = [None] * len(updates) if ecs_in is None else list(ecs_in)
+                ecs[i] = entry_steps(ecs[i], mask, g.shape, state.count, frame)
+                key = (up_dt, g.dtype)
+                if key not in tables:
+                    tables[key] = _nadam_schedule(b1, b2, up_dt)
+                k_g, k_up, k_m, k_up1, k_v = tables[key].lookup(g.dtype, ecs[i])
             s = frame.scratch(g)
             m_old, v_old = mus[i], nus[i]
             m, v = frame.state(m_old), frame.state(v_old)
@@ -382,18 +581,18 @@ def scale_by_nadam(b1=0.9, b2=0.999, eps=1e-7):
             s *= one - beta_2
             np.add(v_old, s, out=v)
             mus[i], nus[i] = m, v
-            np.multiply(g, one - u_t, out=s)
-            s /= one - up
+            np.multiply(g, k_g, out=s)
+            s /= k_up
             o = frame.writable(g)
-            np.multiply(m, u_t_1, out=o)
-            o /= one - up_1
+            np.multiply(m, k_m, out=o)
+            o /= k_up1
             o += s
-            np.divide(v, one - b2_power, out=s)
+            np.divide(v, k_v, out=s)
             np.sqrt(s, out=s)
             s += dt(eps)
             o /= s
             out.append(o)
-        return out, ScaleByNadamState(count, u_product, mus, nus)
+        return out, ScaleByNadamState(count, u_product, mus, nus, ecs_in if ecs is None else ecs)
     return transform(init, update_flat)
 
 

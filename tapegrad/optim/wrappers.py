@@ -10,6 +10,7 @@ import numpy as np
 
 from ..core import nest
 from .base import call_flat, flat_leaves, repack, transform
+from ._rows import RowUpdate
 
 
 class AccumulateState(NamedTuple):
@@ -68,6 +69,7 @@ def accumulate(every_k, average=True):
                     accs[i] = a
             return [None] * len(updates), AccumulateState(step, accs)
         out = []
+        masks = frame.masks
         for i, u in enumerate(updates):
             if u is None:
                 out.append(None)
@@ -76,6 +78,9 @@ def accumulate(every_k, average=True):
             np.add(u, accs[i], out=o)
             if average:
                 np.divide(o, u.dtype.type(every_k), out=o)
+            if masks is not None and masks[i] is not None:
+                # a frozen entry keeps its partial sum (state) and passes nothing on
+                np.copyto(o, o.dtype.type(0), where=~masks[i])
             out.append(o)
         for i, a in enumerate(accs):
             if a is not None:
@@ -87,7 +92,12 @@ def accumulate(every_k, average=True):
     return transform(init, update_flat)
 
 
-def _is_finite(u):
+def _is_finite(u, mask=None):
+    if type(u) is RowUpdate:
+        u = u.values if mask is None else u.values[np.broadcast_to(
+            mask if mask.shape[0] == 1 else mask[u.indices], u.values.shape)]
+    elif mask is not None:
+        u = u[np.broadcast_to(mask, u.shape)]   # only the trainable entries count
     # A finite sum means every element is finite; an overflowing sum is checked element by element.
     with np.errstate(over="ignore", invalid="ignore"):
         total = np.add.reduce(u, axis=None)
@@ -103,7 +113,9 @@ def apply_if_finite(inner, max_consecutive_errors=None):
         return ApplyIfFiniteState(np.int64(0), True, np.int64(0), inner.init(params))
 
     def update_flat(updates, state, params, frame):
-        finite = all(u is None or _is_finite(u) for u in updates)
+        masks = frame.masks
+        finite = all(u is None or _is_finite(u, None if masks is None else masks[i])
+                     for i, u in enumerate(updates))
         notfinite = 0 if finite else state.notfinite_count + 1
         total = state.total_notfinite + (0 if finite else 1)
         forced = (not finite and max_consecutive_errors is not None
@@ -113,7 +125,7 @@ def apply_if_finite(inner, max_consecutive_errors=None):
         else:
             out, inner_state = [None] * len(updates), state.inner_state
         return out, ApplyIfFiniteState(np.int64(notfinite), finite, np.int64(total), inner_state)
-    return transform(None, update_flat, init=init)
+    return transform(None, update_flat, init=init, sparse=True)
 
 
 def _flags_from(spec, n, what):
@@ -159,7 +171,7 @@ def masked(inner, mask):
         sub_params = None if params is None else [p if f else None for p, f in zip(params, flags)]
         out, inner_state = call_flat(inner, sub, state.inner_state, sub_params, frame)
         return [o if f else u for o, u, f in zip(out, updates, flags)], MaskedState(inner_state)
-    return transform(None, update_flat, init=init)
+    return transform(None, update_flat, init=init, sparse=True)
 
 
 def partition(transforms, param_labels):
@@ -212,4 +224,4 @@ def partition(transforms, param_labels):
                 if lab == label:
                     out[i] = res[i]
         return out, PartitionState(new_states)
-    return transform(None, update_flat, init=init)
+    return transform(None, update_flat, init=init, sparse=True)

@@ -47,6 +47,8 @@ _KERAS_STATE_NAMES = {
     ("ScaleByNadamState", "nu"): "velocity",
     ("ScaleByNadamState", "u_product"): "u_product",
     ("AccumulateState", "acc"): "gradient_accumulator",
+    ("ScaleByAdamState", "entry_count"): "entry_steps",
+    ("ScaleByNadamState", "entry_count"): "entry_steps",
 }
 
 # Attributes that shape the pipeline: changing one after build rebuilds it (state kept).
@@ -153,7 +155,9 @@ class Optimizer:
         if self.weight_decay is not None:
             # Keras: v -= v * wd * lr before the step; here -lr*wd*v joins the step's update.
             parts.append(optim.add_decayed_weights(self._decay_now, mask=lambda params: self._decay_mask))
-        return optim.chain(*parts) if len(parts) > 1 else parts[0]
+        if len(parts) == 1 and getattr(parts[0].update, "flat", None) is not None:
+            return parts[0]
+        return optim.chain(*parts)  # a user's transform inside a chain: masks and sparse rows handled
 
     def __setattr__(self, name, value):
         # Keras reads hyperparameters at every step; here the pipeline is rebuilt when one changes.
@@ -235,12 +239,20 @@ class Optimizer:
                                   for v, lab in zip(variables, labels)]
             self._pipeline = self._make_pipeline()
             self._refresh_decay_mask()
-            state = self._pipeline.init([v._value for v in variables])
+            state = self._init_state(self._pipeline)
             self._state_plan = _plan(state)
-            slots, order = _state_variables(self._state_plan, state, labels)
+            slots, order, names = _state_variables(self._state_plan, state, labels)
         self._state_slots = slots
         self._ordered_slots = order
+        self._slot_names = names
         object.__setattr__(self, "built", True)
+
+    def _init_state(self, pipeline):
+        values = [v._value for v in self._trainable_variables]
+        masks = [v._mask for v in self._trainable_variables]
+        if any(m is not None for m in masks):
+            return pipeline.init(values, trainable_masks=masks)
+        return pipeline.init(values)
 
     def _pack_state(self):
         values = []
@@ -255,8 +267,12 @@ class Optimizer:
 
     def _store_state(self, state):
         leaves = _flatten(self._state_plan, state)
-        for v, new in zip(self._state_slots, leaves):
-            if v is None or new is v._value:
+        for j, (v, new) in enumerate(zip(self._state_slots, leaves)):
+            if v is None:
+                if new is not None:  # state that appears later (per-entry step counts of a mask)
+                    self._new_slot(j, new)
+                continue
+            if new is v._value:
                 continue
             old = v._value
             if type(new) is np.ndarray and new.dtype == old.dtype and new.shape == old.shape:
@@ -264,21 +280,40 @@ class Optimizer:
             else:
                 v._value = np.array(new, dtype=old.dtype)
 
+    def _new_slot(self, j, value):
+        with backend.name_scope(self.name, caller=self):
+            var = Variable(np.array(value), name=self._slot_names[j], trainable=False)
+        self._state_slots[j] = var
+        self._ordered_slots.append(var)
+
     def _rebuild_pipeline(self):
         """A hyperparameter changed: build the pipeline again and carry the state over, leaf by
-        leaf (a stateless part such as clipping may come or go; new state may not)."""
+        leaf, matched by name (a stateless part such as clipping may come or go; new state may
+        not)."""
         pipeline = self._make_pipeline()
-        fresh = pipeline.init([v._value for v in self._trainable_variables])
+        fresh = self._init_state(pipeline)
         plan = _plan(fresh)
         leaves = _flatten(plan, fresh)
-        old = [v for v in self._state_slots if v is not None]
-        new = [x for x in leaves if x is not None]
-        if len(old) != len(new) or any(np.shape(x) != v._value.shape or np.asarray(x).dtype != v._value.dtype
-                                       for x, v in zip(new, old)):
+        names = _slot_names(plan, fresh, [_label(v) for v in self._trainable_variables])
+        old = {}
+        for v, name in zip(self._state_slots, _occurrences(self._slot_names)):
+            if v is not None:
+                old[name] = v
+        slots = []
+        for x, name in zip(leaves, _occurrences(names)):
+            v = old.pop(name, None)
+            if v is not None and x is not None and (np.shape(x) != v._value.shape
+                                                    or np.asarray(x).dtype != v._value.dtype):
+                if not name[0].endswith("_entry_steps"):
+                    v = None
+            if v is None and x is not None:
+                old["__missing__"] = None
+            slots.append(v)
+        if old:
             raise ValueError(f"Changing this setting of optimizer '{self.name}' after it was built changes "
                              f"the state it keeps; create a new optimizer instead")
-        carried = iter(old)
-        self._state_slots = [None if x is None else next(carried) for x in leaves]
+        self._state_slots = slots
+        self._slot_names = names
         self._state_plan = plan
         self._pipeline = pipeline
 
@@ -327,7 +362,8 @@ class Optimizer:
             raise ValueError("No gradients provided for any variable.")
         if missing:
             warnings.warn(f"Gradients do not exist for variables {missing} when minimizing the loss. If "
-                          f"using `model.compile()`, did you forget to provide a `loss` argument?")
+                          f"using `model.compile()`, did you forget to provide a `loss` argument?"
+                          + _why_none_text(g_v for g_v in zip(grads, variables) if g_v[0] is None))
         self._step(full)
 
     def _step(self, updates):
@@ -337,21 +373,29 @@ class Optimizer:
         self._lr_now._value[...] = lr
         if self.weight_decay is not None:
             self._decay_now._value[...] = -(np.float32(self.weight_decay) * lr)
-        params = [v._value for v in self._trainable_variables]
+        variables = self._trainable_variables
+        params = [v._value for v in variables]
+        masks = [v._mask for v in variables]  # the one check per variable for trainable masks
+        if not any(m is not None for m in masks):
+            masks = None
         updates, state = self._pipeline.update(updates, self._pack_state(), params,
-                                               inplace=self._workspace)
+                                               inplace=self._workspace, trainable_masks=masks)
         del params  # the variables' buffers must be unshared again to be updated in place
         self._store_state(state)
-        variables = self._trainable_variables
         for v, u in zip(variables, updates):
             if u is not None:
-                optim.add_to_variable(v, u)
+                optim.add_to_variable(v, u)  # honours the variable's trainable mask
         if self.use_ema:
             self._update_moving_averages()
         for v, u in zip(variables, updates):
             constraint = getattr(v, "constraint", None)
             if u is not None and constraint is not None:
-                v.assign(constraint(v))
+                if v._mask is None:
+                    v.assign(constraint(v))
+                else:  # a constraint moves only the trainable entries
+                    value = np.array(v._value, copy=True)
+                    np.copyto(value, np.asarray(constraint(v)), where=v._mask)
+                    v.assign(value)
         if self._iterations._owns_buffer():
             self._iterations._value += 1
         else:
@@ -382,7 +426,10 @@ class Optimizer:
         for v, avg in zip(self._trainable_variables, self._averages):
             dt = avg._value.dtype.type
             momentum = dt(self.ema_momentum) if it != 0 else dt(0)
-            avg._value = momentum * avg._value + (dt(1) - momentum) * v._value
+            new = momentum * avg._value + (dt(1) - momentum) * v._value
+            if v._mask is not None:  # a frozen entry's average is state: kept as it is
+                np.copyto(new, avg._value, where=~np.asarray(v._mask))
+            avg._value = new
         if self.ema_overwrite_frequency and (it + 1) % self.ema_overwrite_frequency == 0:
             self._overwrite_with_averages(self._trainable_variables)
 
@@ -393,7 +440,12 @@ class Optimizer:
                              f"({len(self._averages)}). Please check if the optimizer was called on your "
                              f"model.")
         for v, avg in zip(variables, self._averages):
-            v.assign(avg._value)
+            if v._mask is None:
+                v.assign(avg._value)
+            else:  # only the trainable entries take their average
+                value = np.array(v._value, copy=True)
+                np.copyto(value, avg._value, where=v._mask)
+                v.assign(value)
 
     def finalize_variable_values(self, var_list):
         """With ``use_ema``, set the variables to their moving averages (``fit`` does at the end)."""
@@ -471,6 +523,8 @@ class Optimizer:
             "gradient_accumulation_steps": self.gradient_accumulation_steps,
         }
         config.update({k: getattr(self, k) for k in self._hyperparameters})
+        if config.get("sparse", 0) is None:
+            del config["sparse"]  # tapegrad's option: Keras' config keys unless it is set
         return config
 
     @classmethod
@@ -522,12 +576,37 @@ def _label_for_warning(v):
     return path if path is not None else v.name
 
 
+def _rows(g):
+    from ...optim._rows import to_rows
+    return to_rows(g)
+
+
+def _why_none_text(grads_and_vars):
+    """The reason the tape gave for each None gradient (``tapegrad.debugging.why_none``)."""
+    from ...core.tape import why_none
+    reasons = []
+    for _, v in grads_and_vars:
+        r = why_none(v)
+        if r is not None:
+            reasons.append(f"'{_label_for_warning(v)}': {r}")
+    return (" Why: " + "; ".join(reasons) + ".") if reasons else ""
+
+
 def _gradient_array(g, v):
-    """A gradient as an ndarray of the variable's dtype and shape (IndexedSlices densified)."""
+    """A gradient as an ndarray of the variable's dtype and shape; an IndexedSlices as a
+    ``tapegrad.optim.RowUpdate`` (rows summed, kept sparse where the optimizer allows)."""
     if type(g) is Tensor:
         a = g._value
     elif isinstance(g, IndexedSlices):
-        a = np.asarray(g)
+        rows = _rows(g)
+        target = v._value
+        if rows.dense_shape != target.shape:
+            raise ValueError(f"Gradient of shape {rows.dense_shape} given for variable "
+                             f"'{_label_for_warning(v)}' of shape {target.shape}: a gradient must have "
+                             f"its variable's shape")
+        if rows.values.dtype != target.dtype:
+            rows = rows.with_values(rows.values.astype(target.dtype))
+        return rows
     elif isinstance(g, TensorLike):
         a = g._value
     else:
@@ -595,44 +674,81 @@ def _pack_at(plan, values, pos):
     return plan[1](children), pos
 
 
-def _state_variables(plan, state, labels):
-    """A Variable per state leaf (in flatten order) and the same in Keras' order (per model
-    variable, its moments together), named as Keras names them."""
-    slots, order, scalars = [], [], []
+def _slot_names(plan, state, labels):
+    """The name of each state leaf's Variable (in flatten order), as Keras names them."""
+    names = []
 
     def walk(plan, tree, owner, field):
         kind = plan[0]
         if kind == "L":
             name = _KERAS_STATE_NAMES.get((owner, field), field or "state")
+            names.extend(f"{labels[i]}_{name}" for i in range(len(tree)))
+        elif kind == "x":
+            names.append(_KERAS_STATE_NAMES.get((owner, field), field or "state"))
+        elif kind == "N":
+            for p, x, f in zip(plan[2], tree, plan[1]._fields):
+                walk(p, x, plan[1].__name__, f)
+        else:
+            items = zip(plan[1], (tree[k] for k in plan[1])) if kind == "D" else enumerate(tree)
+            for (_, x), p in zip(items, plan[2]):
+                walk(p, x, owner, field)
+
+    walk(plan, state, None, None)
+    return names
+
+
+def _occurrences(names):
+    """(name, k): the k-th leaf of that name (scalar state such as ``count`` repeats)."""
+    seen = {}
+    out = []
+    for n in names:
+        k = seen.get(n, 0)
+        seen[n] = k + 1
+        out.append((n, k))
+    return out
+
+
+def _state_variables(plan, state, labels):
+    """A Variable per state leaf (in flatten order), the same in Keras' order (per model
+    variable, its moments together), named as Keras names them, and every leaf's name."""
+    names = iter(_slot_names(plan, state, labels))
+    all_names = []
+    slots, order, scalars = [], [], []
+
+    def walk(plan, tree):
+        kind = plan[0]
+        if kind == "L":
             group = []
-            for i, leaf in enumerate(tree):
-                var = None if leaf is None else Variable(np.array(leaf), name=f"{labels[i]}_{name}",
-                                                         trainable=False)
+            for leaf in tree:
+                name = next(names)
+                all_names.append(name)
+                var = None if leaf is None else Variable(np.array(leaf), name=name, trainable=False)
                 slots.append(var)
                 group.append(var)
             return [group]
         if kind == "x":
+            name = next(names)
+            all_names.append(name)
             var = None
             if tree is not None:
-                name = _KERAS_STATE_NAMES.get((owner, field), field or "state")
                 var = Variable(np.array(tree), name=name, trainable=False)
                 scalars.append(var)
             slots.append(var)
             return []
         groups = []
         if kind == "N":
-            for p, x, f in zip(plan[2], tree, plan[1]._fields):
-                groups.extend(walk(p, x, plan[1].__name__, f))
+            for p, x in zip(plan[2], tree):
+                groups.extend(walk(p, x))
             # a transform's per-variable state, interleaved per model variable as Keras lists it
             for per_var in zip(*groups):
-                order.extend(per_var)
+                order.extend(v for v in per_var if v is not None)
             return []
         items = zip(plan[1], (tree[k] for k in plan[1])) if kind == "D" else enumerate(tree)
         for (_, x), p in zip(items, plan[2]):
-            groups.extend(walk(p, x, owner, field))
+            groups.extend(walk(p, x))
         return groups
 
-    for group in walk(plan, state, None, None):
-        order.extend(group)
+    for group in walk(plan, state):
+        order.extend(v for v in group if v is not None)
     order.extend(scalars)
-    return slots, order
+    return slots, order, all_names

@@ -1,0 +1,95 @@
+"""Row-sparse updates: the IndexedSlices gradients of gather / embedding_lookup / Embedding.
+
+A gradient that arrives as ``IndexedSlices`` enters a transform pipeline as a :class:`RowUpdate`:
+its rows summed per distinct index (in the order the dense gradient would add them, so the numbers
+are the dense gradient's), the indices sorted and unique, NumPy arrays throughout. Transforms that
+can apply it in O(rows touched) keep it sparse:
+
+- exactly (the same numbers as the dense update): ``scale``, ``scale_by_learning_rate``, ``clip``,
+  ``clip_by_norm``, ``clip_by_global_norm`` (the norm is a sum over the touched rows: equal to the
+  dense norm up to the order of the sum), ``scale_by_adagrad``, ``identity``, ``set_to_zero``;
+- lazily, when asked (``lazy_sparse=True``: only the touched rows' moments move, as PyTorch's
+  SparseAdam / TF-Addons' LazyAdam; *not* dense Adam's numbers): ``scale_by_adam``, ``adam``,
+  ``scale_by_rms``, ``trace``.
+
+Every other transform (dense Adam, Nadam, Adadelta, accumulate, weight decay, custom transforms)
+gets the dense gradient, so the default numbers never change. ``apply_updates`` /
+``add_to_variable`` add a RowUpdate to the touched rows only. A RowUpdate is an ``IndexedSlices``:
+``np.asarray(update)`` is the dense update.
+"""
+import numpy as np
+
+from ..core.indexed_slices import IndexedSlices
+from ..core.tensor import TensorLike
+
+
+class RowUpdate(IndexedSlices):
+    """Rows ``values[k]`` at the sorted, unique row ``indices[k]`` of a ``dense_shape`` array.
+
+    >>> import numpy as np
+    >>> from tapegrad import optim
+    >>> u = optim.RowUpdate(np.ones((2, 3), np.float32), np.array([0, 4]), (5, 3))
+    >>> np.asarray(u).sum(axis=1).tolist()
+    [3.0, 0.0, 0.0, 0.0, 3.0]
+    """
+
+    __slots__ = ()
+
+    def __init__(self, values, indices, dense_shape):
+        super().__init__(values, indices, tuple(int(d) for d in dense_shape))
+
+    def _shape(self):
+        return self.dense_shape
+
+    def _indices(self):
+        return self.indices
+
+    def with_values(self, values):
+        """The same rows with new values."""
+        return RowUpdate(values, self.indices, self.dense_shape)
+
+    def dense(self):
+        out = np.zeros(self.dense_shape, self.values.dtype)
+        out[self.indices] = self.values
+        return out
+
+    def __repr__(self):
+        return (f"RowUpdate(indices={self.indices.tolist()}, values shape {self.values.shape}, "
+                f"dense_shape={list(self.dense_shape)})")
+
+
+def to_rows(g):
+    """An IndexedSlices as a RowUpdate: NumPy arrays, duplicate rows summed, indices sorted."""
+    if type(g) is RowUpdate:
+        return g
+    values = g.values
+    values = np.asarray(values._value if isinstance(values, TensorLike) else values)
+    idx = g._indices().reshape(-1).astype(np.int64, copy=False)
+    shape = g._shape()
+    values = values.reshape((idx.size,) + tuple(shape[1:]))
+    uniq, inverse = np.unique(idx, return_inverse=True)
+    if uniq.size == idx.size:
+        if idx.size > 1 and (idx[1:] < idx[:-1]).any():
+            values = values[np.argsort(idx, kind="stable")]
+        return RowUpdate(values, uniq, shape)
+    summed = np.zeros((uniq.size,) + values.shape[1:], values.dtype)
+    # np.add.at adds in occurrence order, as IndexedSlices.dense does: the dense gradient's numbers.
+    np.add.at(summed, inverse.reshape(-1), values)
+    return RowUpdate(summed, uniq, shape)
+
+
+def densify(u, frame):
+    """The dense update of a RowUpdate (owned by ``frame``)."""
+    out = frame.new_shaped(u.dense_shape, u.values.dtype)
+    out.fill(0)
+    out[u.indices] = u.values
+    return out
+
+
+def densify_all(updates, frame):
+    return [densify(u, frame) if type(u) is RowUpdate else u for u in updates]
+
+
+def rows_of(a, idx):
+    """``a`` (broadcastable to a variable whose rows ``idx`` are asked) at those rows."""
+    return a if a.shape[0] == 1 else a[idx]
