@@ -3,10 +3,10 @@
 ``a, b`` variables of shape (8,); ``y = x``; 100 times ``y = tanh(y * a + b)``; loss sum(y);
 gradient w.r.t. [a, b]. Time per step / 300 ops.
 
-    python benchmarks/w2_per_op.py
+    python benchmarks/w2_per_op.py [--quick]
 """
 import _harness  # noqa: F401  (pins BLAS threads before NumPy loads)
-from _harness import interleaved_medians, load_average, optional, print_table
+from _harness import JAX, NUMPY, TAPEGRAD, TF_EAGER, TORCH, cli, interleaved_medians, peers, result
 import numpy as np
 
 STEPS, OPS = 100, 300
@@ -39,7 +39,7 @@ def numpy_step():
     return step
 
 
-def tapegrad_step():
+def tapegrad_step(steps=STEPS):
     import tapegrad as tf
     x, a, b = data()
     x, a, b = tf.constant(x), tf.Variable(a), tf.Variable(b)
@@ -47,7 +47,7 @@ def tapegrad_step():
     def step():
         with tf.GradientTape() as tape:
             y = x
-            for _ in range(STEPS):
+            for _ in range(steps):
                 y = tf.tanh(y * a + b)
             loss = tf.reduce_sum(y)
         return tape.gradient(loss, [a, b])
@@ -55,7 +55,6 @@ def tapegrad_step():
 
 
 def torch_step(torch):
-    torch.set_num_threads(1)
     x, a, b = (torch.tensor(v) for v in data())
     a.requires_grad_(True)
     b.requires_grad_(True)
@@ -99,23 +98,19 @@ def jax_step(jax):
     return step
 
 
-def main():
-    candidates = {"numpy (hand-written)": numpy_step(), "tapegrad": tapegrad_step()}
+def measure(quick=False):
     notes = []
-    for name, module, make in (("pytorch eager", "torch", torch_step), ("tensorflow eager", "tensorflow", tensorflow_step),
-                               ("jax jit", "jax", jax_step)):
-        lib = optional(module)
-        if lib is None:
-            notes.append(f"{module} not installed: skipped")
-        else:
-            candidates[name] = make(lib)
-    t = interleaved_medians(candidates)
-    ref = t["numpy (hand-written)"]
-    rows = [[name, f"{sec / OPS * 1e6:.2f}", f"{sec / ref:.2f}"] for name, sec in t.items()]
-    print_table(f"W2: per recorded op, forward + backward (load {load_average():.2f})",
-                ["library", "us per op", "x numpy"], rows)
-    for n in notes:
-        print("note:", n)
+    candidates = {NUMPY: numpy_step(), TAPEGRAD: tapegrad_step()}
+    makers = {"torch": (TORCH, torch_step), "tensorflow": (TF_EAGER, tensorflow_step), "jax": (JAX, jax_step)}
+    for module, lib in peers(makers, notes).items():
+        column, make = makers[module]
+        candidates[column] = make(lib)
+    t = interleaved_medians(candidates, repeats=3 if quick else 9)
+    return [result("W2", "W2 per recorded op, fwd+bwd", "us", {k: sec / OPS * 1e6 for k, sec in t.items()})], notes
+
+
+def main(argv=None):
+    cli(measure, "W2: per recorded op, forward + backward", argv)
 
 
 if __name__ == "__main__":

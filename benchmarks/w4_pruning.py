@@ -4,20 +4,23 @@
 under a persistent tape and only the gradient() call is timed: for all 32 variables, for the
 last layer's two, for the first layer's two. Prints the ratios subset/all per library.
 
-    python benchmarks/w4_pruning.py
+    python benchmarks/w4_pruning.py [--quick]
+
+JAX is not run: it has no recorded forward pass to differentiate again (a jitted
+``grad`` with respect to a subset measures XLA's dead-code elimination, forward included).
 """
 import _harness  # noqa: F401  (pins BLAS threads before NumPy loads)
-from _harness import interleaved_medians, load_average, optional, print_table
+from _harness import NUMPY, TAPEGRAD, TF_EAGER, TORCH, cli, interleaved_medians, peers, result
 import numpy as np
 
 DEPTH, WIDTH, BATCH = 16, 256, 256
 
 
-def weights():
+def weights(depth=DEPTH, width=WIDTH, batch=BATCH):
     rng = np.random.default_rng(0)
-    ws = [(rng.standard_normal((WIDTH, WIDTH)) * np.sqrt(2.0 / WIDTH)).astype(np.float32) for _ in range(DEPTH)]
-    bs = [np.zeros(WIDTH, np.float32) for _ in range(DEPTH)]
-    x = rng.standard_normal((BATCH, WIDTH)).astype(np.float32)
+    ws = [(rng.standard_normal((width, width)) * np.sqrt(2.0 / width)).astype(np.float32) for _ in range(depth)]
+    bs = [np.zeros(width, np.float32) for _ in range(depth)]
+    x = rng.standard_normal((batch, width)).astype(np.float32)
     return ws, bs, x
 
 
@@ -44,9 +47,9 @@ def numpy_case():
     return {"all": lambda: grads(every), "last": lambda: grads({DEPTH - 1}), "first": lambda: grads({0})}
 
 
-def tapegrad_case():
+def tapegrad_case(**size):
     import tapegrad as tf
-    ws, bs, x = weights()
+    ws, bs, x = weights(**size)
     ws = [tf.Variable(w) for w in ws]
     bs = [tf.Variable(b) for b in bs]
     with tf.GradientTape(persistent=True) as tape:
@@ -60,7 +63,6 @@ def tapegrad_case():
 
 
 def torch_case(torch):
-    torch.set_num_threads(1)
     ws, bs, x = weights()
     ws = [torch.tensor(w, requires_grad=True) for w in ws]
     bs = [torch.tensor(b, requires_grad=True) for b in bs]
@@ -89,29 +91,24 @@ def tensorflow_case(tf):
             "first": lambda: tape.gradient(loss, [ws[0], bs[0]])}
 
 
-def main():
-    libraries = {"numpy (hand-written)": numpy_case, "tapegrad": tapegrad_case}
-    torch = optional("torch")
-    tf = optional("tensorflow")
-    notes = []
-    if torch:
-        libraries["pytorch eager"] = lambda: torch_case(torch)
-    else:
-        notes.append("pytorch not installed: skipped")
-    if tf:
-        libraries["tensorflow eager"] = lambda: tensorflow_case(tf)
-    else:
-        notes.append("tensorflow not installed: skipped")
-    rows = []
+def measure(quick=False):
+    notes = ["JAX: no recorded forward pass to differentiate again (see the module docstring): not run"]
+    libraries = {NUMPY: numpy_case, TAPEGRAD: tapegrad_case}
+    makers = {"torch": (TORCH, torch_case), "tensorflow": (TF_EAGER, tensorflow_case)}
+    for module, lib in peers(makers, notes).items():
+        column, make = makers[module]
+        libraries[column] = lambda make=make, lib=lib: make(lib)
+    every, last, first = {}, {}, {}
     for name, make in libraries.items():
-        case = make()
-        t = interleaved_medians(case, repeats=7)
-        rows.append([name, f"{t['all'] * 1e3:.2f}", f"{t['last'] / t['all']:.3f}", f"{t['first'] / t['all']:.3f}"])
-    print_table(f"W4: gradient for a subset of 32 variables (16 x Dense(256), batch 256; "
-                f"load {load_average():.2f})",
-                ["library", "all (ms)", "last layer / all", "first layer / all"], rows)
-    for n in notes:
-        print("note:", n)
+        t = interleaved_medians(make(), repeats=3 if quick else 7)
+        every[name], last[name], first[name] = t["all"] * 1e3, t["last"] / t["all"], t["first"] / t["all"]
+    return [result("W4all", "W4 gradient of all 32 variables", "ms", every),
+            result("W4last", "W4 last layer / all", "ratio", last),
+            result("W4first", "W4 first layer / all", "ratio", first)], notes
+
+
+def main(argv=None):
+    cli(measure, f"W4: gradient for a subset of {2 * DEPTH} variables ({DEPTH} x Dense({WIDTH}), batch {BATCH})", argv)
 
 
 if __name__ == "__main__":

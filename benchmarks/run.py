@@ -1,0 +1,189 @@
+"""Run every workload (W1-W7) and print one table: medians per library, ratios against the
+hand-written NumPy reference measured in the same run, and issue 6's target next to tapegrad.
+
+    python benchmarks/run.py            # the whole suite, a few minutes on 2 cores
+    python benchmarks/run.py --quick    # a smoke run: few repeats, numbers not to quote
+    python benchmarks/run.py --only W3,W5
+    BENCH_THREADS=2 python benchmarks/run.py   # BLAS / peers' pools at 2 threads (default 1)
+
+Each workload runs in a fresh process (``<script> --json``), so no library's threads, caches or
+allocator state leak into another workload; inside a workload, the libraries are timed in
+interleaved rounds after warm-up. Peers (PyTorch, TensorFlow, JAX) that are not installed are
+skipped with a note. W6 is benchmarks/w6_sparse_embedding.py when present.
+"""
+import _harness  # noqa: F401  (the children inherit the thread pinning)
+from _harness import COLUMNS, NUMPY, TAPEGRAD, THREADS, load_average, print_table
+import argparse
+import datetime
+import json
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+import time
+
+import numpy as np
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+WORKLOADS = {"W1": "w1_import.py", "W2": "w2_per_op.py", "W3": "w3_mlp_step.py", "W4": "w4_pruning.py",
+             "W5": "w5_hvp.py", "W6": "w6_sparse_embedding.py", "W7": "w7_memory.py"}
+# Rows whose numbers are times or sizes: their cells also show the ratio to the NumPy reference.
+# Rows in "ratio" units (W4, W5, W6) are already ratios within one library.
+ABSOLUTE_UNITS = {"ms", "us", "MB"}
+
+
+def _ratio(row):
+    v = row["values"]
+    return v[TAPEGRAD] / v[NUMPY] if TAPEGRAD in v and NUMPY in v else None
+
+
+def _tapegrad(row):
+    return row["values"].get(TAPEGRAD)
+
+
+# row key -> (target text, what tapegrad shows, met?)  -- issue 6's targets
+TARGETS = {
+    "W1": ("<= numpy + 30 ms", lambda r: f"numpy + {_tapegrad(r) - r['values'][NUMPY]:.1f} ms",
+           lambda r: _tapegrad(r) - r["values"][NUMPY] <= 30.0),
+    "W2": ("<= 5 us and <= 4.5x", lambda r: f"{_tapegrad(r):.2f} us, {_ratio(r):.2f}x",
+           lambda r: _tapegrad(r) <= 5.0 and _ratio(r) <= 4.5),
+    "W3": ("<= 1.05x", lambda r: f"{_ratio(r):.2f}x", lambda r: _ratio(r) <= 1.05),
+    "W4last": ("<= 0.07", lambda r: f"{_tapegrad(r):.3f}", lambda r: _tapegrad(r) <= 0.07),
+    "W4first": ("<= 0.55", lambda r: f"{_tapegrad(r):.3f}", lambda r: _tapegrad(r) <= 0.55),
+    "W5": ("<= 3x", lambda r: f"{_tapegrad(r):.2f}x", lambda r: _tapegrad(r) <= 3.0),
+    "W6": ("<= 1.3", lambda r: f"{_tapegrad(r):.2f}", lambda r: _tapegrad(r) <= 1.3),
+    "W7": ("<= 1.2x", lambda r: f"{_ratio(r):.2f}x", lambda r: _ratio(r) <= 1.2),
+}
+
+
+def _number(x, unit):
+    if unit == "ratio":
+        return f"{x:.3f}" if x < 0.1 else f"{x:.2f}"
+    return f"{x:.3g}" if abs(x) < 1000 else f"{x:,.0f}"
+
+
+def _cell(row, column):
+    x = row["values"].get(column)
+    if x is None:
+        return "—"
+    text = _number(x, row["unit"])
+    ref = row["values"].get(NUMPY)
+    if row["unit"] in ABSOLUTE_UNITS and ref and column != NUMPY:
+        text += f" ({x / ref:.2f}x)"
+    return text
+
+
+def run_script(path, quick):
+    """(rows, notes, load) of one workload script run in a fresh process with --json."""
+    with tempfile.TemporaryDirectory() as tmp:
+        out = os.path.join(tmp, "result.json")
+        cmd = [sys.executable, path, "--json", out] + (["--quick"] if quick else [])
+        done = subprocess.run(cmd, capture_output=True, text=True, cwd=HERE)
+        if done.returncode != 0 or not os.path.exists(out):
+            tail = "\n".join((done.stdout + done.stderr).strip().splitlines()[-15:])
+            return [], [f"{os.path.basename(path)} failed (exit {done.returncode}):\n{tail}"], None, done.stdout
+        with open(out) as f:
+            data = json.load(f)
+    return data["rows"], data.get("notes", []), data.get("load"), done.stdout
+
+
+def _supports_json(path):
+    """Whether a workload script speaks this suite's ``--json`` protocol (W6 comes from elsewhere)."""
+    with open(path) as f:
+        text = f.read()
+    return "--json" in text or "cli(" in text
+
+
+def run_w6(path, quick):
+    """W6 is written separately: use its --json rows when it speaks the protocol, else its own output."""
+    if _supports_json(path):
+        rows, notes, load, stdout = run_script(path, quick)
+        if rows:
+            return rows, notes, load, None
+    cmd = [sys.executable, path] + (["--quick"] if quick else [])
+    done = subprocess.run(cmd, capture_output=True, text=True, cwd=HERE)
+    if done.returncode != 0 and quick:  # the script may not know --quick
+        done = subprocess.run([sys.executable, path], capture_output=True, text=True, cwd=HERE)
+    text = done.stdout.strip() or done.stderr.strip()[-2000:]
+    return [], [], None, text
+
+
+def header_line(loads):
+    cpu = platform.processor() or platform.machine()
+    try:
+        with open("/proc/cpuinfo") as f:
+            cpu = next(line.split(":", 1)[1].strip() for line in f if line.startswith("model name"))
+    except (OSError, StopIteration):
+        pass
+    finite = [x for x in loads if x is not None and np.isfinite(x)]
+    load = f"{min(finite):.2f}-{max(finite):.2f}" if finite else "n/a"
+    return (f"{datetime.datetime.now():%Y-%m-%d %H:%M}, {cpu}, {os.cpu_count()} cores, load {load}, "
+            f"BENCH_THREADS={THREADS}, Python {platform.python_version()}, NumPy {np.__version__}")
+
+
+def table(rows):
+    columns = [c for c in COLUMNS if any(c in r["values"] for r in rows)]
+    header = ["workload"] + columns + ["tapegrad", "target", "met"]
+    body = []
+    for r in rows:
+        target = TARGETS.get(r["key"])
+        shown, met = "", ""
+        if target and TAPEGRAD in r["values"] and (target[0].startswith("<= numpy") or NUMPY in r["values"]
+                                                   or r["unit"] == "ratio"):
+            try:
+                shown, met = target[1](r), "yes" if target[2](r) else "NO"
+            except (KeyError, TypeError, ZeroDivisionError):
+                shown, met = "?", "?"
+        body.append([f"{r['label']} ({r['unit']})"] + [_cell(r, c) for c in columns]
+                    + [shown, target[0] if target else "", met])
+    return header, body
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true", help="few repeats: a smoke run, numbers not to quote")
+    parser.add_argument("--only", help="comma-separated workloads, e.g. W3,W5")
+    parser.add_argument("--json", metavar="PATH", help="also write every row as JSON")
+    args = parser.parse_args(argv)
+    wanted = args.only.upper().split(",") if args.only else list(WORKLOADS)
+    rows, notes, loads, extra = [], [], [load_average()], {}
+    started = time.perf_counter()
+    if loads[0] > 0.5 * (os.cpu_count() or 1):
+        print(f"note: load average {loads[0]:.2f} on {os.cpu_count()} cores: medians will be noisy", file=sys.stderr)
+    for name in wanted:
+        path = os.path.join(HERE, WORKLOADS[name])
+        t0 = time.perf_counter()
+        print(f"running {name} ({WORKLOADS[name]}) ...", end=" ", file=sys.stderr, flush=True)
+        if name == "W6":
+            if not os.path.exists(path):
+                notes.append(f"W6: {WORKLOADS[name]} not present: skipped")
+                print("not present", file=sys.stderr)
+                continue
+            r, n, load, text = run_w6(path, args.quick)
+            if text:
+                extra["W6"] = text
+        else:
+            r, n, load, _ = run_script(path, args.quick)
+        rows += r
+        notes += [x for x in n if x not in notes]
+        loads.append(load)
+        print(f"{time.perf_counter() - t0:.0f} s", file=sys.stderr)
+    loads.append(load_average())
+    header, body = table(rows)
+    print_table(f"tapegrad benchmarks ({header_line(loads)}; medians; cells: value (x NumPy reference))",
+                header, body)
+    for title, text in extra.items():
+        print(f"\n{title} (its own output):\n{text}")
+    for n in notes:
+        print("note:", n)
+    print(f"\n{len(rows)} rows in {time.perf_counter() - started:.0f} s"
+          + ("  (--quick: numbers not to quote)" if args.quick else ""))
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump({"header": header_line(loads), "rows": rows, "notes": notes}, f, indent=1)
+    return rows
+
+
+if __name__ == "__main__":
+    main()
