@@ -1,0 +1,101 @@
+"""Selective compute: training only the head of a deep model costs only the head.
+
+16 x Dense(256) ReLU (Keras layers), batch 256, loss mean(square(out)), Adam(1e-3). Three
+training steps, each a forward pass under a GradientTape, ``tape.gradient`` and
+``optimizer.apply_gradients``, timed in interleaved rounds:
+
+- full: every layer trains (32 variables);
+- head: the 15 body layers are frozen (``layer.trainable = False``), only the last layer trains;
+- forward: the forward pass alone, under the same tape (what no training step can avoid).
+
+Reported: head/full for the whole step, and for the part after the forward pass (gradient +
+optimizer: (step - forward) of head over that of full; target <= 0.25). In tapegrad the frozen
+body is not even recorded (its variables are not watched) and ``gradient`` runs only the ops on
+a path from the head's variables; TensorFlow records everything and runs the whole backward pass.
+
+    python benchmarks/selective_compute.py              # tapegrad (and TF when importable)
+    /work/tfvenv/bin/python benchmarks/selective_compute.py   # with TensorFlow 2.21 / Keras 3
+"""
+import _harness  # noqa: F401  (pins BLAS threads before NumPy loads)
+from _harness import TAPEGRAD, TF_EAGER, cli, interleaved_medians, peers, print_table, result
+import numpy as np
+
+DEPTH, WIDTH, BATCH = 16, 256, 256
+
+
+def cases(tf, keras):
+    """{"full", "head", "forward_full", "forward_head"}: zero-argument step functions."""
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((BATCH, WIDTH)).astype(np.float32)
+
+    def model():
+        layers = [keras.layers.Dense(WIDTH, activation="relu") for _ in range(DEPTH)]
+        h = x
+        for layer in layers:
+            h = layer(h)  # build
+        return layers
+
+    def run(layers):
+        h = x
+        for layer in layers:
+            h = layer(h)
+        return tf.reduce_mean(tf.square(h))
+
+    full_layers, head_layers = model(), model()
+    for layer in head_layers[:-1]:
+        layer.trainable = False
+    full_vars = [v for layer in full_layers for v in layer.trainable_weights]
+    head_vars = [v for layer in head_layers for v in layer.trainable_weights]
+    assert len(full_vars) == 2 * DEPTH and len(head_vars) == 2
+    full_opt, head_opt = keras.optimizers.Adam(1e-3), keras.optimizers.Adam(1e-3)
+
+    def step(layers, variables, opt):
+        with tf.GradientTape() as tape:
+            loss = run(layers)
+        opt.apply_gradients(zip(tape.gradient(loss, variables), variables))
+
+    def forward(layers):
+        with tf.GradientTape():
+            run(layers)
+
+    return {"full": lambda: step(full_layers, full_vars, full_opt),
+            "head": lambda: step(head_layers, head_vars, head_opt),
+            "forward_full": lambda: forward(full_layers),
+            "forward_head": lambda: forward(head_layers)}
+
+
+def ratios(times):
+    whole = times["head"] / times["full"]
+    after = (times["head"] - times["forward_head"]) / (times["full"] - times["forward_full"])
+    return whole, after
+
+
+def measure(quick=False):
+    import tapegrad
+    notes = []
+    libraries = {TAPEGRAD: (tapegrad, tapegrad.keras)}
+    tf = peers(["tensorflow"], notes).get("tensorflow")
+    if tf is not None:
+        libraries[TF_EAGER] = (tf, tf.keras)
+    table, whole_row, after_row, full_ms = [], {}, {}, {}
+    for name, (lib, keras) in libraries.items():
+        t = interleaved_medians(cases(lib, keras), repeats=3 if quick else 9, min_time=0.1)
+        whole, after = ratios(t)
+        whole_row[name], after_row[name], full_ms[name] = whole, after, t["full"] * 1e3
+        table.append([name, f"{t['full'] * 1e3:.1f}", f"{t['head'] * 1e3:.1f}", f"{t['forward_full'] * 1e3:.1f}",
+                      f"{t['forward_head'] * 1e3:.1f}", f"{whole:.2f}", f"{after:.3f}"])
+    print_table(f"Selective compute: {DEPTH} x Dense({WIDTH}) ReLU, batch {BATCH}, Adam (ms per step)",
+                ["library", "full step", "head-only step", "forward (full)", "forward (head)",
+                 "head/full step", "head/full after forward"], table)
+    rows = [result("SCfull", "full training step", "ms", full_ms),
+            result("SCwhole", "head-only step / full step", "ratio", whole_row),
+            result("SChead", "head-only / full, gradient + optimizer (after the forward pass)", "ratio", after_row)]
+    return rows, notes
+
+
+def main(argv=None):
+    cli(measure, f"Selective compute: head-only vs full training step ({DEPTH} x Dense({WIDTH}))", argv)
+
+
+if __name__ == "__main__":
+    main()
