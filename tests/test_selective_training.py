@@ -399,3 +399,20 @@ def test_apply_if_finite_checks_trainable_entries_only():
     assert np.isnan(state[0].trace[0][3]).all()                # kept as it was
     u, state = tx.update([np.ones(SHAPE, F)], state, [np.zeros(SHAPE, F)])   # unmasked: rejected
     assert u[0] is None and not state[1].last_finite
+
+
+def _python_blocks(name):
+    import pathlib
+    import re
+    text = (pathlib.Path(__file__).resolve().parent.parent / "docs" / name).read_text()
+    return re.findall(r"```python\n(.*?)```", text, re.S)
+
+
+@pytest.mark.parametrize("doc", ["selective_training.md", "optimizers.md"])
+def test_documentation_examples_run(doc):
+    blocks = _python_blocks(doc)
+    assert blocks
+    for i, code in enumerate(blocks):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            exec(compile(code, f"{doc} block {i + 1}", "exec"), {"__name__": f"doc_{i}"})
