@@ -33,7 +33,7 @@ def sizes(quick=False):
 def step_times(dims, batch, quick=False):
     """Median seconds per step of the NumPy reference and tapegrad, interleaved."""
     candidates = {NUMPY: w3.numpy_step(dims, batch)[0], TAPEGRAD: w3.tapegrad_step(dims, batch)[0]}
-    t = interleaved_medians(candidates, repeats=3 if quick else 7, min_time=0.02 if quick else 0.1, warmup=1)
+    t = interleaved_medians(candidates, repeats=3 if quick else 9, min_time=0.02 if quick else 0.2, warmup=1)
     del candidates
     gc.collect()
     return t
