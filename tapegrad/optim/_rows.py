@@ -67,15 +67,26 @@ def to_rows(g):
     idx = g._indices().reshape(-1).astype(np.int64, copy=False)
     shape = g._shape()
     values = values.reshape((idx.size,) + tuple(shape[1:]))
-    uniq, inverse = np.unique(idx, return_inverse=True)
-    if uniq.size == idx.size:
-        if idx.size > 1 and (idx[1:] < idx[:-1]).any():
-            values = values[np.argsort(idx, kind="stable")]
-        return RowUpdate(values, uniq, shape)
-    summed = np.zeros((uniq.size,) + values.shape[1:], values.dtype)
-    # np.add.at adds in occurrence order, as IndexedSlices.dense does: the dense gradient's numbers.
-    np.add.at(summed, inverse.reshape(-1), values)
-    return RowUpdate(summed, uniq, shape)
+    if idx.size > 1 and (idx[1:] <= idx[:-1]).any():
+        order = np.argsort(idx, kind="stable")   # duplicates keep their order of occurrence
+        idx, values = idx[order], values[order]
+    if idx.size > 1 and (idx[1:] == idx[:-1]).any():
+        new_group = np.concatenate(([True], idx[1:] != idx[:-1]))
+        starts = np.flatnonzero(new_group)
+        group = np.cumsum(new_group) - 1
+        rank = np.arange(idx.size) - starts[group]     # 0 for a row's first occurrence, 1, ...
+        summed = np.zeros((starts.size,) + values.shape[1:], values.dtype)
+        if rank[-1] < 16 and rank.max() < 16:
+            # Add the k-th occurrences of every row at once, k = 0, 1, ...: each row's sum is
+            # 0 + first + second + ..., the order np.add.at gives the dense gradient.
+            for k in range(int(rank.max()) + 1):
+                sel = np.flatnonzero(rank == k)
+                summed[group[sel]] += values[sel]
+        else:
+            np.add.at(summed, group, values)
+        return RowUpdate(summed, idx[starts], shape)
+    # The dense gradient is zeros + rows: -0.0 becomes +0.0 there, so here too.
+    return RowUpdate(values + values.dtype.type(0), idx, shape)
 
 
 def densify(u, frame):
