@@ -8,9 +8,9 @@ from ..core import dtypes
 from ..core.broadcast import sum_to_shape
 from ..core.errors import InvalidArgumentError
 from ..core.indexed_slices import IndexedSlices
-from ..core.registry import defop, export, convert_to_tensor
+from ..core.registry import API, defop, export, convert_to_tensor
 from ..core.tensor import TensorLike, new_tensor, to_array
-from ._util import dtype_name, normalize_axis, normalize_shape, np_dtype, static_value
+from ._util import dtype_name, normalize_axis, normalize_shape, np_dtype, static_int, static_value
 
 
 def _value(x):
@@ -53,8 +53,9 @@ def reshape(tensor, shape, name=None):
 @export("expand_dims")
 def expand_dims(input, axis, name=None):
     """Insert a dimension of size 1 at ``axis``, as ``tf.expand_dims``."""
-    shape = list(np.shape(input))
-    a = int(static_value(axis))
+    input = _as_tensor(input)
+    shape = list(input._value.shape)
+    a = static_int(axis, "expand_dims")
     if not -len(shape) - 1 <= a <= len(shape):
         raise InvalidArgumentError(f"expand_dims: axis {a} is out of range for a tensor of rank {len(shape)} "
                                    f"(expected -{len(shape) + 1} <= axis <= {len(shape)})")
@@ -65,7 +66,8 @@ def expand_dims(input, axis, name=None):
 @export("squeeze")
 def squeeze(input, axis=None, name=None):
     """Remove dimensions of size 1 (those in ``axis``, or all), as ``tf.squeeze``."""
-    shape = np.shape(input)
+    input = _as_tensor(input)
+    shape = input._value.shape
     axes = normalize_axis(axis, len(shape), "squeeze")
     if axes is None:
         axes = tuple(i for i, d in enumerate(shape) if d == 1)
@@ -88,8 +90,15 @@ _transpose = defop("transpose", _transpose_forward,
 @export("transpose", "linalg.transpose")
 def transpose(a, perm=None, conjugate=False, name=None):
     """Permute the dimensions of ``a`` (reverse them by default), as ``tf.transpose``."""
-    ndim = np.ndim(a._value if isinstance(a, TensorLike) else a)
-    perm = tuple(range(ndim - 1, -1, -1)) if perm is None else tuple(int(p) for p in static_value(perm))
+    a = _as_tensor(a)
+    ndim = a._value.ndim
+    if perm is None:
+        perm = tuple(range(ndim - 1, -1, -1))
+    else:
+        perm = static_value(perm)
+        if not isinstance(perm, (list, tuple)) or not all(isinstance(p, (int, np.integer)) for p in perm):
+            raise TypeError(f"transpose: perm must be a list of ints, got {perm!r}")
+        perm = tuple(int(p) for p in perm)
     if sorted(perm) != list(range(ndim)):
         raise InvalidArgumentError(f"transpose: perm {list(perm)} is not a permutation of the {ndim} "
                                    f"dimensions of a tensor of shape {np.shape(a)}")
@@ -130,14 +139,12 @@ def _put_index_forward(g, axis, index, shape):
 @export("stack")
 def stack(values, axis=0, name=None):
     """Stack a list of same-shaped tensors along a new ``axis``, as ``tf.stack``."""
-    values = list(values)
-    if not values:
-        raise InvalidArgumentError("stack: values must be a non-empty list of tensors")
-    shapes = {np.shape(v._value if isinstance(v, TensorLike) else v) for v in values}
+    values = _same_dtype_values(values, "stack")
+    shapes = {_value(v).shape for v in values}
     if len(shapes) > 1:
         raise InvalidArgumentError(f"stack: all values must have the same shape, got {sorted(shapes)}")
     ndim = len(next(iter(shapes)))
-    a = int(static_value(axis))
+    a = static_int(axis, "stack")
     if not -ndim - 1 <= a <= ndim:
         raise InvalidArgumentError(f"stack: axis {a} is out of range for values of rank {ndim}")
     return stack_(*values, axis=a % (ndim + 1))
@@ -149,6 +156,56 @@ def unstack(value, num=None, axis=0, name=None):
     value = convert_to_tensor(value)
     a = normalize_axis(axis, value.ndim, "unstack", allow_none=False)[0]
     return [_take_index(value, axis=a, index=i) for i in range(value._value.shape[a])]
+
+
+# Which NumPy dtype kinds convert to a tensor dtype kind (as the binary ops' operand rule).
+_CONVERTIBLE = {"f": "fiu", "c": "fciu", "i": "iu", "u": "iu", "b": "b"}
+
+
+def _to_dtype(v, target, op_name):
+    """A Python or NumPy value converted to a tensor's dtype, as TF converts an op's other inputs:
+    numbers into floats, integers into ints, bools into bools; anything else is refused."""
+    if isinstance(v, np.ndarray):
+        if v.dtype.kind not in _CONVERTIBLE.get(target.kind, target.kind):
+            raise InvalidArgumentError(f"{op_name}: a NumPy array of dtype {v.dtype} cannot be combined with a "
+                                       f"tensor of dtype {dtype_name(target)}; cast it first")
+        return v.astype(target)
+    to_array(v)  # refuses None, strings and ragged lists (with a dtype given NumPy would parse them)
+    return to_array(v, target)
+
+
+def _same_dtype_values(values, op_name):
+    """The values of a list op (stack, concat) as tensors of one dtype.
+
+    Python and NumPy values take the dtype of the first tensor among them (TF converts them
+    with that dtype); tensors of different dtypes are refused, as TF refuses them.
+    """
+    if isinstance(values, TensorLike) or hasattr(values, "__tapegrad_tensor__"):
+        values = [values]
+    elif isinstance(values, (list, tuple)):
+        values = list(values)
+    else:
+        raise TypeError(f"{op_name}: values must be a list of tensors, got {type(values).__name__}")
+    if not values:
+        raise InvalidArgumentError(f"{op_name}: values must be a non-empty list of tensors")
+    like = next((v for v in values if isinstance(v, TensorLike)), None)
+    if like is not None:
+        target = like._value.dtype
+        out = []
+        for v in values:
+            if isinstance(v, TensorLike):
+                out.append(v)
+            else:
+                out.append(_to_dtype(v, target, op_name))
+        values = out
+    else:
+        values = [to_array(v) for v in values]
+    first = _value(values[0]).dtype
+    for i, v in enumerate(values[1:], 1):
+        if _value(v).dtype != first:
+            raise InvalidArgumentError(f"{op_name}: input #{i} has dtype {dtype_name(_value(v).dtype)} but input #0 "
+                                       f"has {dtype_name(first)}; cast them to one dtype")
+    return values
 
 
 def _concat_vjp(g, ans, needs, *xs, axis, sizes):
@@ -175,28 +232,17 @@ def concat(values, axis, name=None):
     >>> tf.concat([[[1, 2]], [[3, 4]]], 0).numpy().tolist()
     [[1, 2], [3, 4]]
     """
-    values = list(values) if isinstance(values, (list, tuple)) else [values]
-    if not values:
-        raise InvalidArgumentError("concat: values must be a non-empty list of tensors")
-    # Non-tensor values take the tensors' dtype (TF converts them with the first tensor's dtype).
-    like = next((v for v in values if isinstance(v, TensorLike)), None)
-    if like is not None:
-        values = [v if isinstance(v, TensorLike) else to_array(v, like._value.dtype) for v in values]
-    else:
-        values = [to_array(v) for v in values]
+    values = _same_dtype_values(values, "concat")
     arrays = [_value(v) for v in values]
     rank = arrays[0].ndim
     if rank == 0:
         raise InvalidArgumentError("concat: can't concatenate scalars (use tapegrad.stack instead)")
-    a = int(static_value(axis))
+    a = static_int(axis, "concat")
     if not -rank <= a < rank:
         raise InvalidArgumentError(f"concat: expected concatenating dimensions in the range [{-rank}, {rank}), "
                                    f"but got {a}")
     a %= rank
     for i, x in enumerate(arrays[1:], 1):
-        if x.dtype != arrays[0].dtype:
-            raise InvalidArgumentError(f"concat: input #{i} has dtype {dtype_name(x.dtype)} but input #0 has "
-                                       f"{dtype_name(arrays[0].dtype)}; cast them to one dtype")
         if x.ndim != rank or x.shape[:a] + x.shape[a + 1:] != arrays[0].shape[:a] + arrays[0].shape[a + 1:]:
             raise InvalidArgumentError(f"concat: shape[{i}] = {list(x.shape)} does not match shape[0] = "
                                        f"{list(arrays[0].shape)} outside the concat axis {a}")
@@ -217,13 +263,16 @@ def split(value, num_or_size_splits, axis=0, num=None, name=None):
     a = normalize_axis(axis, len(shape), "split", allow_none=False)[0]
     dim = shape[a]
     spec = static_value(num_or_size_splits)
-    if isinstance(spec, (int, np.integer)):
+    if isinstance(spec, (int, np.integer)) and not isinstance(spec, (bool, np.bool_)):
         n = int(spec)
         if n <= 0 or dim % n:
             raise InvalidArgumentError(f"split: the number of ways to split ({n}) must evenly divide the "
                                        f"split dimension {a} of size {dim} (shape {list(shape)})")
         sizes = [dim // n] * n
     else:
+        if not isinstance(spec, (list, tuple)) or not all(
+                isinstance(s, (int, np.integer)) and not isinstance(s, bool) for s in spec):
+            raise TypeError(f"split: num_or_size_splits must be an int or a list of ints, got {spec!r}")
         sizes = [int(s) for s in spec]
         if num is not None and int(num) != len(sizes):
             raise InvalidArgumentError(f"split: num = {num} but {len(sizes)} sizes were given")
@@ -231,9 +280,9 @@ def split(value, num_or_size_splits, axis=0, num=None, name=None):
         known = sum(s for s in sizes if s != -1)
         if len(unknown) > 1 or any(s < -1 for s in sizes):
             raise InvalidArgumentError(f"split: sizes {sizes} may hold at most one -1 and no other negative size")
-        if unknown and known <= dim:
-            sizes[unknown[0]] = dim - known
-        if sum(sizes) != dim:
+        if unknown:
+            sizes[unknown[0]] = dim - known  # negative when the known sizes already exceed dim
+        if sum(sizes) != dim or any(s < 0 for s in sizes):
             raise InvalidArgumentError(f"split: sizes {list(spec)} must add up to the size {dim} of dimension {a} "
                                        f"(shape {list(shape)})")
     lead = (slice(None),) * a
@@ -265,7 +314,10 @@ def tile(input, multiples, name=None):
     input = _as_tensor(input)
     rank = input._value.ndim
     m = static_value(multiples)
-    m = [int(v) for v in (m if isinstance(m, (list, tuple)) else [m])]
+    m = m if isinstance(m, (list, tuple)) else [m]
+    if not all(isinstance(v, (int, np.integer)) and not isinstance(v, bool) for v in m):
+        raise TypeError(f"tile: multiples must be a list of ints, got {static_value(multiples)!r}")
+    m = [int(v) for v in m]
     if len(m) != rank or any(v < 0 for v in m):
         raise InvalidArgumentError(f"tile: multiples must be a vector of {rank} non-negative ints for an input "
                                    f"of shape {list(input._value.shape)}, got {m}")
@@ -299,11 +351,17 @@ def pad(tensor, paddings, mode="CONSTANT", constant_values=0, name=None):
     """
     tensor = _as_tensor(tensor)
     shape = tensor._value.shape
-    p = np.asarray(static_value(paddings), dtype=np.int64).reshape(-1, 2) if np.size(
-        static_value(paddings)) else np.zeros((0, 2), np.int64)
+    raw = static_value(paddings)
+    try:
+        p = np.asarray(raw)
+    except ValueError:  # a ragged list
+        p = np.asarray(None)
+    if p.size and p.dtype.kind not in "iu":
+        raise TypeError(f"pad: paddings must be a [rank, 2] list of ints, got {raw!r}")
+    p = p.astype(np.int64) if p.size else np.zeros((0, 2), np.int64)
     if p.shape != (len(shape), 2):
         raise InvalidArgumentError(f"pad: paddings must have shape [{len(shape)}, 2] for an input of shape "
-                                   f"{list(shape)}, got {np.shape(static_value(paddings))}")
+                                   f"{list(shape)}, got {list(p.shape)}")
     if (p < 0).any():
         raise InvalidArgumentError(f"pad: paddings must be non-negative, got {p.tolist()}")
     mode = str(mode).upper()
@@ -334,8 +392,10 @@ def reverse(tensor, axis, name=None):
     """Reverse ``tensor`` along each axis in ``axis`` (a list), as ``tf.reverse``."""
     tensor = _as_tensor(tensor)
     axes = static_value(axis)
-    axes = [axes] if isinstance(axes, (int, np.integer)) else list(axes)
-    axes = normalize_axis(axes, tensor._value.ndim, "reverse") if axes else ()
+    axes = [axes] if isinstance(axes, (int, np.integer)) else axes
+    if tensor._value.ndim == 0 and isinstance(axes, (list, tuple)) and all(a in (0, -1) for a in axes):
+        return identity_(tensor)  # TF reverses a scalar along "axis 0" to itself
+    axes = normalize_axis(axes, tensor._value.ndim, "reverse") if axes != [] else ()
     return _reverse(tensor, axis=axes)
 
 
@@ -365,10 +425,28 @@ def where(condition, x=None, y=None, name=None):
         return convert_to_tensor(np.argwhere(c).astype(np.int64))
     if x is None or y is None:
         raise ValueError("where: x and y must both be given, or neither")
-    cv = condition._value if isinstance(condition, TensorLike) else np.asarray(condition)
+    cv = condition._value if isinstance(condition, TensorLike) else to_array(condition)
     if cv.dtype != np.bool_:
         raise InvalidArgumentError(f"where: condition must be bool, got {dtype_name(cv.dtype)}")
-    return _where3(condition, x, y)
+    # x and y: one dtype (a Python value takes the other's, as TF converts it); shapes broadcast.
+    if isinstance(x, TensorLike) and not isinstance(y, TensorLike):
+        y = _to_dtype(y, x._value.dtype, "where")
+    elif isinstance(y, TensorLike) and not isinstance(x, TensorLike):
+        x = _to_dtype(x, y._value.dtype, "where")
+    if not isinstance(x, TensorLike):
+        x = to_array(x)  # (refuses object arrays, None, strings)
+    if not isinstance(y, TensorLike):
+        y = to_array(y)
+    xv, yv = _value(x), _value(y)
+    if xv.dtype != yv.dtype:
+        raise InvalidArgumentError(f"where: x and y must have the same dtype, got x {dtype_name(xv.dtype)} and "
+                                   f"y {dtype_name(yv.dtype)}; cast one of them")
+    try:
+        np.broadcast_shapes(cv.shape, xv.shape, yv.shape)
+    except ValueError:
+        raise InvalidArgumentError(f"where: condition {list(cv.shape)}, x {list(xv.shape)} and y {list(yv.shape)} "
+                                   f"must be broadcastable") from None
+    return _where3(condition if isinstance(condition, TensorLike) else cv, x, y)
 
 
 def _cast_forward(x, dtype):
@@ -384,6 +462,8 @@ cast_ = defop("cast", _cast_forward,
 @export("cast", "dtypes.cast")
 def cast(x, dtype, name=None):
     """Cast ``x`` to ``dtype``, as ``tf.cast`` (float -> int truncates toward zero)."""
+    if dtype is None:
+        raise TypeError("cast: dtype must be given (a tapegrad DType or its name), got None")
     target = dtypes.as_dtype(dtype)._np
     if isinstance(x, TensorLike) and x._value.dtype == target:
         return convert_to_tensor(x)
@@ -467,10 +547,10 @@ def one_hot(indices, depth, on_value=None, off_value=None, axis=None, dtype=None
     if idx.dtype not in (np.uint8, np.int8, np.int32, np.int64):
         raise InvalidArgumentError(f"one_hot: indices must be uint8, int8, int32 or int64, got "
                                    f"{dtype_name(idx.dtype) if idx.dtype in dtypes.FROM_NUMPY else idx.dtype}")
-    depth = int(static_value(depth))
+    depth = static_int(depth, "one_hot", "depth")
     if depth < 0:
         raise InvalidArgumentError(f"one_hot: depth must be non-negative, got {depth}")
-    axis = -1 if axis is None else int(static_value(axis))
+    axis = -1 if axis is None else static_int(axis, "one_hot")
     if not (axis == -1 or 0 <= axis <= idx.ndim):
         raise InvalidArgumentError(f"one_hot: expected axis to be -1 or between [0, {idx.ndim + 1}), "
                                    f"but received {axis}")
@@ -587,13 +667,13 @@ def gather(params, indices, validate_indices=None, axis=None, batch_dims=0, name
     params = _as_tensor(params)
     shape = params._value.shape
     idx = _int_indices(indices, "gather")
-    bd = int(static_value(batch_dims))
+    bd = static_int(batch_dims, "gather", "batch_dims")
     if bd < 0:
         bd += idx.ndim
     if not 0 <= bd <= idx.ndim or bd >= max(len(shape), 1):
         raise InvalidArgumentError(f"gather: batch_dims = {static_value(batch_dims)} must be in [0, rank(indices) "
                                    f"= {idx.ndim}] and less than rank(params) = {len(shape)}")
-    ax = bd if axis is None else int(static_value(axis))
+    ax = bd if axis is None else static_int(axis, "gather")
     if not -len(shape) <= ax < len(shape):
         raise InvalidArgumentError(f"gather: axis {ax} is out of range for params of shape {list(shape)}")
     ax %= len(shape)
@@ -620,16 +700,23 @@ def embedding_lookup(params, ids, max_norm=None, name=None):
         if len(params) == 1:
             params = params[0]
         else:
-            sizes = [int(np.shape(_value(p))[0]) for p in params]
+            shards = [_as_tensor(p) for p in params]
+            if any(p._value.ndim == 0 for p in shards):
+                raise InvalidArgumentError(f"embedding_lookup: params must be a tensor or a list of shards of rank "
+                                           f">= 1, got shards of shapes {[list(p.shape) for p in shards]}")
+            params = shards
+            sizes = [int(p._value.shape[0]) for p in shards]
             q, r = divmod(sum(sizes), len(sizes))
             if sizes != [q + 1] * r + [q] * (len(sizes) - r):
                 raise InvalidArgumentError(f"embedding_lookup: shard sizes {sizes} are not TF's 'div' layout "
                                            f"of {sum(sizes)} ids over {len(sizes)} shards")
             params = concat(list(params), 0)
+    if _as_tensor(params)._value.ndim == 0:
+        raise InvalidArgumentError("embedding_lookup: params must have rank >= 1 (a table of rows), got a scalar")
     out = gather(params, ids)
     if max_norm is None:
         return out
-    from ..core.registry import API  # the reductions and math live in sibling families
+    # (API: the reductions and math live in sibling families)
     axes = list(range(_value(ids).ndim, out._value.ndim))
     norm = API["sqrt"](API["reduce_sum"](out * out, axis=axes, keepdims=True))
     # TF's clip_by_norm: x * max_norm / max(norm, max_norm), written so no branch divides by 0.
@@ -678,7 +765,13 @@ def gather_nd(params, indices, batch_dims=0, name=None):
     idx = _int_indices(indices, "gather_nd")
     if idx.ndim == 0:
         raise InvalidArgumentError("gather_nd: indices must have rank >= 1 (index tuples in the last axis)")
-    bd = int(static_value(batch_dims))
+    bd = static_int(batch_dims, "gather_nd", "batch_dims")
+    if idx.shape[-1] == 0 and not bd:
+        # Empty index tuples select the whole of params, once per index (NumPy's params[()] would
+        # give params only once): a broadcast, as TF's GatherNd.
+        lead = idx.shape[:-1]
+        shape = params._value.shape
+        return API["broadcast_to"](_reshape(params, shape=(1,) * len(lead) + shape), shape=lead + shape)
     if bd:
         shape = params._value.shape
         if not 0 < bd < idx.ndim or shape[:bd] != idx.shape[:bd]:
@@ -719,6 +812,7 @@ def _check_updates(op_name, idx, updates, shape):
 @export("scatter_nd")
 def scatter_nd(indices, updates, shape, name=None):
     """Zeros of ``shape`` with ``updates`` added at ``indices`` (duplicates add up)."""
+    updates = _as_tensor(updates)
     idx = _int_indices(indices, "scatter_nd")
     shape = normalize_shape(shape, "scatter_nd")
     _check_updates("scatter_nd", idx, updates, shape)
@@ -760,7 +854,7 @@ def _tensor_scatter(primitive, op_name):
         tensor = _as_tensor(tensor)
         idx = _int_indices(indices, op_name)
         if not isinstance(updates, TensorLike):
-            updates = to_array(updates, tensor._value.dtype)
+            updates = _to_dtype(updates, tensor._value.dtype, op_name)
         elif updates._value.dtype != tensor._value.dtype:
             raise InvalidArgumentError(f"{op_name}: updates have dtype {updates.dtype.name}, the tensor "
                                        f"{tensor.dtype.name}; cast them to one dtype")
@@ -795,7 +889,7 @@ def boolean_mask(tensor, mask, axis=None, name=None):
     if m.ndim == 0:
         raise ValueError("boolean_mask: mask cannot be scalar")
     m = m.astype(bool, copy=False)  # as TF (via where): a numeric mask selects its non-zero entries
-    a = 0 if axis is None else int(static_value(axis))
+    a = 0 if axis is None else static_int(axis, "boolean_mask")
     a = a + len(shape) if a < 0 else a
     if not 0 <= a <= len(shape) - m.ndim or shape[a:a + m.ndim] != m.shape:
         raise InvalidArgumentError(f"boolean_mask: mask of shape {list(m.shape)} does not match dimensions "
@@ -806,6 +900,15 @@ def boolean_mask(tensor, mask, axis=None, name=None):
 
 
 # -- slicing: tensor[key], strided_slice, slice ----------------------------------------------
+
+def _int_list(values, op_name, arg):
+    v = static_value(values)
+    v = [v] if isinstance(v, (int, np.integer)) else v
+    if not isinstance(v, (list, tuple)) or not all(isinstance(i, (int, np.integer)) and not isinstance(i, bool)
+                                                   for i in v):
+        raise TypeError(f"{op_name}: {arg} must be a list of ints, got {static_value(values)!r}")
+    return [int(i) for i in v]
+
 
 def _is_basic(key):
     return all(k is None or k is Ellipsis or isinstance(k, (int, slice)) for k in key)
@@ -872,9 +975,9 @@ def strided_slice(input_, begin, end, strides=None, begin_mask=0, end_mask=0, el
     >>> tf.strided_slice(x, [0, 3], [2, 0], [1, -1], shrink_axis_mask=1).numpy().tolist()
     [3, 2, 1]
     """
-    begin = [int(b) for b in static_value(begin)]
-    end = [int(e) for e in static_value(end)]
-    strides = [1] * len(begin) if strides is None else [int(s) for s in static_value(strides)]
+    begin = _int_list(begin, "strided_slice", "begin")
+    end = _int_list(end, "strided_slice", "end")
+    strides = [1] * len(begin) if strides is None else _int_list(strides, "strided_slice", "strides")
     if not len(begin) == len(end) == len(strides):
         raise InvalidArgumentError(f"strided_slice: begin, end and strides must have the same length, got "
                                    f"{len(begin)}, {len(end)}, {len(strides)}")
@@ -899,9 +1002,9 @@ def strided_slice(input_, begin, end, strides=None, begin_mask=0, end_mask=0, el
 @export("slice")
 def slice_(input_, begin, size, name=None):
     """``tf.slice``: the block starting at ``begin`` of extent ``size`` (-1: to the end)."""
-    shape = np.shape(_value(input_))
-    begin = [int(b) for b in np.ravel(static_value(begin))]
-    size = [int(s) for s in np.ravel(static_value(size))]
+    shape = _as_tensor(input_)._value.shape
+    begin = _int_list(begin, "slice", "begin")
+    size = _int_list(size, "slice", "size")
     if not len(begin) == len(size) == len(shape):
         raise InvalidArgumentError(f"slice: begin {begin} and size {size} must each have one entry per "
                                    f"dimension of the input of shape {list(shape)}")

@@ -14,7 +14,7 @@ from ..core.errors import InvalidArgumentError
 from ..core.registry import _convert_like, defop, export, convert_to_tensor
 from ..core.tensor import TensorLike, to_array
 from . import math_ops
-from ._util import dtype_name, static_value
+from ._util import dtype_name, static_int, static_value
 from .array_ops import _reshape, _transpose
 from .reduction_ops import _reduce_sum
 
@@ -47,6 +47,8 @@ def _same_dtype(op_name, *xs):
             x = to_array(x)
             dtype = x.dtype
         else:
+            if not isinstance(x, (np.ndarray, np.generic, int, float, complex)):
+                to_array(x)  # refuses None, strings, ragged lists (given a dtype NumPy would parse them)
             x = to_array(_convert_like(x, dtype, op_name), dtype)
         out.append(x)
     return out
@@ -572,7 +574,8 @@ def band_part(input, num_lower, num_upper, name=None):
     v = _value(input)
     if v.ndim < 2:
         raise InvalidArgumentError(f"linalg.band_part: input must have rank >= 2, got shape {list(v.shape)}")
-    return _band_part(input, num_lower=int(static_value(num_lower)), num_upper=int(static_value(num_upper)))
+    return _band_part(input, num_lower=static_int(num_lower, "linalg.band_part", "num_lower"),
+                      num_upper=static_int(num_upper, "linalg.band_part", "num_upper"))
 
 
 def _triangular_solve_forward(a, b, lower=True, adjoint=False):
@@ -697,8 +700,8 @@ def diag(diagonal, name=None, k=0, num_rows=-1, num_cols=-1, padding_value=0, al
     if static_value(k) != 0 or static_value(padding_value) != 0:
         raise NotImplementedError("linalg.diag: only k=0 with zero padding is supported")
     n = v.shape[-1]
-    rows = n if static_value(num_rows) in (-1, None) else int(static_value(num_rows))
-    cols = n if static_value(num_cols) in (-1, None) else int(static_value(num_cols))
+    rows = n if static_value(num_rows) in (-1, None) else static_int(num_rows, "linalg.diag", "num_rows")
+    cols = n if static_value(num_cols) in (-1, None) else static_int(num_cols, "linalg.diag", "num_cols")
     if min(rows, cols) != n:
         raise InvalidArgumentError(f"linalg.diag: a diagonal of length {n} does not fit a {rows}x{cols} matrix")
     return _diag(diagonal, shape=v.shape[:-1] + (rows, cols))

@@ -12,7 +12,8 @@ import numpy as np
 
 from ..core.errors import InvalidArgumentError
 from ..core.registry import defop, export, convert_to_tensor
-from ..core.tensor import TensorLike
+from ..core.tensor import TensorLike, to_array
+from ._util import describe, forward_error
 
 _f64 = np.dtype(np.float64)
 
@@ -42,7 +43,10 @@ def _small_int(v):
 
 
 def _truediv_forward(x, y):
-    out = np.true_divide(x, y)
+    try:
+        out = np.true_divide(x, y)
+    except (ValueError, TypeError) as e:  # free unless raised (Python 3.11 zero-cost try)
+        raise forward_error("divide", e, x, y) from None
     # As TF: int32/int64 division gives float64, int8/int16/uint8/uint16 give float32 (NumPy
     # would widen those to float64 too).
     if out.dtype is _f64 and getattr(x, "dtype", _f64).kind in "iu" and _small_int(x) and _small_int(y):
@@ -61,7 +65,10 @@ divide = defop("divide", _truediv_forward, _div_vjp, arity="binary",
 
 def _divide_no_nan_forward(x, y):
     with np.errstate(divide="ignore", invalid="ignore"):
-        q = np.true_divide(x, y)
+        try:
+            q = np.true_divide(x, y)
+        except (ValueError, TypeError) as e:
+            raise forward_error("divide_no_nan", e, x, y) from None
     return np.where(np.equal(y, 0), 0, q)
 
 
@@ -88,11 +95,16 @@ def _nonzero(x):
     return cast_(not_equal(x, 0), dtype=np.asarray(x).dtype)
 
 
-def _x_times(fn):
+def _x_times(fn, op_name):
     """x * fn(y), and 0 where x == 0 (whatever fn(y) is: inf, nan)."""
     def forward(x, y):
+        if isinstance(y, (int, float)) and getattr(x, "dtype", None) is not None and x.dtype.kind == "f":
+            y = np.asarray(y, x.dtype)  # fn(python float) is a float64 NumPy scalar: keep x's dtype
         with np.errstate(divide="ignore", invalid="ignore"):
-            v = np.multiply(x, fn(y))
+            try:
+                v = np.multiply(x, fn(y))
+            except (ValueError, TypeError) as e:
+                raise forward_error(op_name, e, x, y) from None
         return np.where(np.equal(x, 0), 0, v)
     return forward
 
@@ -109,10 +121,10 @@ def _xdivy_vjp(g, ans, needs, x, y):
             g * xdivy(-x, y * y) if needs[1] else None)
 
 
-xlogy = defop("xlogy", _x_times(np.log), _xlogy_vjp, arity="binary", api=("math.xlogy",),
+xlogy = defop("xlogy", _x_times(np.log, "xlogy"), _xlogy_vjp, arity="binary", api=("math.xlogy",),
               broadcasting=True, save_output=False,
               notes="x*log(y), 0 where x == 0 (even for y = 0); gradients 0 there, as TF.")
-xdivy = defop("xdivy", _x_times(np.reciprocal), _xdivy_vjp, arity="binary", api=("math.xdivy",),
+xdivy = defop("xdivy", _x_times(np.reciprocal, "xdivy"), _xdivy_vjp, arity="binary", api=("math.xdivy",),
               broadcasting=True, save_output=False,
               notes="x/y, 0 where x == 0 (even for y = 0); gradients 0 there, as TF.")
 
@@ -129,8 +141,15 @@ def _squared_difference_vjp(g, ans, needs, x, y):
     return (d if needs[0] else None, -d if needs[1] else None)
 
 
+def _squared_difference_forward(x, y):
+    try:
+        return np.square(np.subtract(x, y))
+    except (ValueError, TypeError) as e:
+        raise forward_error("squared_difference", e, x, y) from None
+
+
 squared_difference = defop(
-    "squared_difference", lambda x, y: np.square(np.subtract(x, y)), _squared_difference_vjp,
+    "squared_difference", _squared_difference_forward, _squared_difference_vjp,
     arity="binary", api=("math.squared_difference",), broadcasting=True, save_output=False)
 
 
@@ -241,6 +260,8 @@ log1p = defop("log1p", np.log1p, lambda g, ans, needs, x: (g / (1 + x),),
 def _sigmoid_forward(x):
     # Stable on both sides: exp of a non-positive number never overflows.
     x = np.asarray(x)
+    if x.dtype.kind == "b":
+        raise forward_error("sigmoid", TypeError("bool"), x)
     e = np.exp(-np.abs(x))
     return np.where(x >= 0, 1, e) / (1 + e)
 
@@ -252,7 +273,10 @@ sigmoid = defop("sigmoid", _sigmoid_forward, lambda g, ans, needs, x: (g * (ans 
 
 def _softplus_forward(x):
     # log(1 + exp(x)) = max(x, 0) + log1p(exp(-|x|)): no overflow, and 3x faster than logaddexp.
-    return np.maximum(x, 0) + np.log1p(np.exp(-np.abs(x)))
+    try:
+        return np.maximum(x, 0) + np.log1p(np.exp(-np.abs(x)))
+    except TypeError as e:  # bool: NumPy has no negative for it
+        raise forward_error("softplus", e, x) from None
 
 
 softplus = defop("softplus", _softplus_forward, lambda g, ans, needs, x: (g * sigmoid(x),),
@@ -460,6 +484,11 @@ def clip_by_value(t, clip_value_min, clip_value_max, name=None):
     >>> tf.clip_by_value(tf.constant([-2.0, 0.5, 3.0]), 0.0, 1.0).numpy()
     array([0. , 0.5, 1. ], dtype=float32)
     """
+    if not isinstance(t, TensorLike):
+        t = convert_to_tensor(t)
+    for bound in (clip_value_min, clip_value_max):
+        if not isinstance(bound, TensorLike):
+            to_array(bound)  # refuses None and strings (next to a tensor NumPy would turn them into nan)
     shape = tuple(_shape_of(t))
     try:
         out_shape = np.broadcast_shapes(shape, _shape_of(clip_value_min), _shape_of(clip_value_max))
@@ -488,15 +517,29 @@ from .array_ops import where, _where3 as _where, _zeros_like, _ones_like, cast_ 
 # -- no gradient: integer division, comparisons, logic, predicates ------------------------------
 # These outputs are never recorded, so a gradient through them is None, as in TensorFlow.
 
-def _floordiv_forward(x, y):
-    return np.floor_divide(x, y)
+def _integer_division(op_name, numpy_fn):
+    """floordiv/floormod: NumPy's, except that an integer division by zero raises, as TF's
+    (NumPy would return 0 with a warning)."""
+    def forward(x, y):
+        try:
+            with np.errstate(divide="ignore", invalid="ignore"):
+                out = numpy_fn(x, y)
+        except (ValueError, TypeError) as e:
+            raise forward_error(op_name, e, x, y) from None
+        if out.dtype.kind in "iu" and not np.all(y):
+            raise InvalidArgumentError(f"{op_name}: integer division by zero (y has a zero; got {describe(x, y)})")
+        return out
+    return forward
+
+
+_floordiv_forward = _integer_division("floordiv", np.floor_divide)
 
 
 floordiv = defop("floordiv", _floordiv_forward, None, arity="binary",
                  api=("math.floordiv",), notes="No gradient (None).")
 # TF 2.21 differentiates floormod (the issue text said it does not; TF is the bar):
 # x - floor(x / y) * y, with floor(x / y) held constant.
-floormod = defop("floormod", np.mod,
+floormod = defop("floormod", _integer_division("floormod", np.mod),
                  lambda g, ans, needs, x, y: (g if needs[0] else None, -g * floordiv(x, y) if needs[1] else None),
                  arity="binary", api=("math.floormod", "math.mod"), broadcasting=True, save_output=False,
                  notes="The sign follows the divisor, as Python's %. Gradient as TF 2.21: x gets g, "

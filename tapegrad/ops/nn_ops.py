@@ -194,6 +194,8 @@ def silu(features, beta=1.0, name=None):
 def _shifted(x, axis):
     """x - max(x) along ``axis`` (0 where the max is not finite), as TF's softmax kernels shift."""
     x = np.asarray(x)
+    if x.size == 0:  # nothing to shift (and NumPy's max of an empty axis raises)
+        return x
     top = np.max(x, axis=axis, keepdims=True)
     return x - np.where(np.isfinite(top), top, np.zeros((), x.dtype))
 

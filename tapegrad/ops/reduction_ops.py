@@ -11,7 +11,7 @@ from ..core import dtypes
 from ..core.errors import InvalidArgumentError
 from ..core.gradients import stop_gradient
 from ..core.registry import defop, export, convert_to_tensor
-from ..core.tensor import TensorLike
+from ..core.tensor import TensorLike, to_array
 from ._util import dtype_name, normalize_axis, np_dtype, static_value
 from .array_ops import _reshape, _transpose, cast_, _zeros_like, _ones_like
 from ..core.broadcast import broadcast_to
@@ -63,8 +63,9 @@ def _as_tensor(x):
 
 def _axis_of(input_tensor, axis, op_name):
     v = _value(input_tensor)
-    ndim = v.ndim if v is not None else np.ndim(input_tensor)
-    return normalize_axis(axis, ndim, op_name)
+    if v is None:
+        v = to_array(input_tensor)  # a ragged list or a string fails here, with TF's message
+    return normalize_axis(axis, v.ndim, op_name)
 
 
 def _require_float(x, op_name):
@@ -313,7 +314,8 @@ def _prod_vjp(g, ans, needs, x, axis, keepdims):
     perm = reduced + others
     permuted_shape = tuple(shape[i] for i in perm)
     n_reduced = int(np.prod([shape[i] for i in reduced]))
-    flat = _reshape(_transpose(x, perm=perm), shape=(n_reduced, -1))
+    n_others = int(np.prod([shape[i] for i in others]))  # (not -1: it is ambiguous for empty inputs)
+    flat = _reshape(_transpose(x, perm=perm), shape=(n_reduced, n_others))
     left = _cumprod(flat, axis=0, exclusive=True, reverse=False)
     right = _cumprod(flat, axis=0, exclusive=True, reverse=True)
     others_prod = _transpose(_reshape(left * right, shape=permuted_shape), perm=tuple(np.argsort(perm)))

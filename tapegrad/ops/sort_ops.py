@@ -10,7 +10,7 @@ import numpy as np
 from ..core.errors import InvalidArgumentError
 from ..core.registry import defop, export, convert_to_tensor
 from ..core.tensor import TensorLike, new_tensor
-from ._util import np_dtype, static_value
+from ._util import np_dtype, static_int
 from .array_ops import _transpose
 
 TopKV2 = collections.namedtuple("TopKV2", ["values", "indices"])
@@ -55,7 +55,7 @@ def _direction(direction, op_name):
 def _last_axis_perm(ndim, axis, op_name):
     if ndim == 0:
         raise InvalidArgumentError(f"{op_name}: the input must have rank >= 1, got a scalar")
-    a = int(static_value(axis))
+    a = static_int(axis, op_name)
     if not -ndim <= a < ndim:
         raise InvalidArgumentError(f"{op_name}: axis {a} is out of range for an input of rank {ndim}")
     a %= ndim
@@ -108,7 +108,7 @@ def top_k(input, k=1, sorted=True, index_type=None, name=None):
     [1, 2]
     """
     x = input if isinstance(input, TensorLike) else convert_to_tensor(input)
-    k = int(static_value(k))
+    k = static_int(k, "top_k", "k")
     n = x._value.shape[-1] if x._value.ndim else 0
     if x._value.ndim == 0 or not 0 <= k <= n:
         raise InvalidArgumentError(f"top_k: k = {k} must be between 0 and the last dimension ({n}) of an "
