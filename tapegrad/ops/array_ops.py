@@ -947,8 +947,9 @@ def _normalize_key(key):
         if isinstance(k, TensorLike):
             k = k._value
             k = k.item() if k.ndim == 0 and k.dtype.kind in "iu" else k
-        elif isinstance(k, list):
-            k = np.asarray(k)
+        elif isinstance(k, (list, np.ndarray)):
+            # A copy: the key is kept for the gradient, and the caller may change their array later.
+            k = np.array(k, copy=True)
         if isinstance(k, np.integer):
             k = int(k)
         out.append(k)
