@@ -602,7 +602,7 @@ def _gather_key(indices, axis, batch_dims):
     return key, None if perm == list(range(len(perm))) else perm
 
 
-def _gather_forward(params, indices, axis, batch_dims):
+def _gather_forward(params, indices, axis, batch_dims, shape):
     key, perm = _gather_key(indices, axis, batch_dims)
     out = np.asarray(params)[key]
     if perm is not None:
@@ -620,27 +620,26 @@ def _gather_grad_forward(g, indices, axis, batch_dims, shape):
     return out
 
 
-def _gather_vjp(g, ans, needs, params, indices, axis, batch_dims):
-    if not needs[0]:
-        return None, None
-    shape = np.shape(params)
+def _gather_vjp(g, ans, needs, params, indices, axis, batch_dims, shape):
+    # ``params`` is not saved (it arrives as None): the rule needs its shape only, and saving an
+    # embedding table would pin it for a persistent tape (an optimizer step would then copy it).
     if axis == 0 and batch_dims == 0:
         # As TF's _GatherV2Grad: rows of g at the flattened indices; values [indices.size, *shape[1:]],
         # indices 1-D (their dtype kept), dense_shape int32.
         idx = _value(indices)
         values = _reshape(g, shape=(idx.size,) + tuple(shape[1:]))
-        return IndexedSlices(values, new_tensor(idx.reshape(-1), None),
-                             new_tensor(np.array(shape, np.int32), None)), None
-    return _gather_grad(g, indices, axis=axis, batch_dims=batch_dims, shape=shape), None
+        return (IndexedSlices(values, new_tensor(idx.reshape(-1), None),
+                              new_tensor(np.array(shape, np.int32), None)),)
+    return (_gather_grad(g, indices, axis=axis, batch_dims=batch_dims, shape=shape),)
 
 
-_gather = defop("gather", _gather_forward, _gather_vjp, save_output=False,
+_gather = defop("gather", _gather_forward, _gather_vjp, save_inputs=False, save_output=False,
                 notes="Along axis 0 (batch_dims 0) the gradient is an IndexedSlices(values, indices, "
                       "dense_shape), as in TF; otherwise dense (duplicates add up). Indices get None.")
 _gather_grad = defop(
-    "gather_grad", _gather_grad_forward,
+    "gather_grad", _gather_grad_forward,  # (its gradient w.r.t. g is gather again)
     lambda g, ans, needs, u, indices, axis, batch_dims, shape: (
-        _gather(g, indices, axis=axis, batch_dims=batch_dims), None),
+        _gather(g, indices=indices, axis=axis, batch_dims=batch_dims, shape=shape), None),
     save_output=False, notes="The dense adjoint of gather: zeros with the rows added at the indices.")
 
 
@@ -683,7 +682,8 @@ def gather(params, indices, validate_indices=None, axis=None, batch_dims=0, name
         raise InvalidArgumentError(f"gather: the first batch_dims = {bd} dimensions of params {list(shape)} and "
                                    f"indices {list(idx.shape)} must be equal")
     _check_range(idx, shape[ax], "gather", f"params shape {list(shape)}, axis {ax}")
-    return _gather(params, idx, axis=ax, batch_dims=bd)
+    # A copy: the indices are kept for the gradient, and the caller may change the array later.
+    return _gather(params, indices=idx.copy(), axis=ax, batch_dims=bd, shape=shape)
 
 
 @export("nn.embedding_lookup")
@@ -896,7 +896,7 @@ def boolean_mask(tensor, mask, axis=None, name=None):
                                    f"{a}..{a + m.ndim - 1} of a tensor of shape {list(shape)}")
     # As TF: reshape, then gather; the reshape makes the gradient dense (TF's is too).
     flat = _reshape(tensor, shape=shape[:a] + (int(m.size),) + shape[a + m.ndim:])
-    return _gather(flat, np.flatnonzero(m), axis=a, batch_dims=0)
+    return _gather(flat, indices=np.flatnonzero(m), axis=a, batch_dims=0, shape=np.shape(flat))
 
 
 # -- slicing: tensor[key], strided_slice, slice ----------------------------------------------
