@@ -157,11 +157,14 @@ def axis_valid(axis, ndim, allow_none=True, allow_list=True):
     return True, tuple(sorted(norm))
 
 
-def resolve(args, binary=False):
+def resolve(args, binary=False, first_wins=False):
     """The NumPy arrays the arguments stand for: Python values and NumPy arrays next to a Tensor
     take that tensor's dtype (TensorFlow converts them with it); otherwise Python values get
-    TF's defaults (float32, int32) and arrays keep theirs."""
+    TF's defaults (float32, int32) and arrays keep theirs. ``first_wins``: with no tensor, every
+    argument takes the first one's dtype (the linalg/nn ops convert their inputs that way)."""
     target = next((a.array.dtype for a in args if a.good and a.tensor), None)
+    if target is None and first_wins and args and args[0].good:
+        target = args[0].default_array().dtype
     if target is None and binary and len(args) == 2:
         a, b = args
         if a.kind == "numpy" and b.weak and b.array.ndim == 0:
@@ -169,7 +172,9 @@ def resolve(args, binary=False):
         elif b.kind == "numpy" and a.weak and a.array.ndim == 0:
             target = b.array.dtype
         elif a.weak and b.weak:
-            target = a.default_array().dtype  # TF converts the second with the first's dtype
+            # A Python scalar takes the other value's dtype; else the first value's dtype wins
+            # (TF converts the second with the first's dtype).
+            target = (b if a.array.ndim == 0 and b.array.ndim else a).default_array().dtype
     out = []
     for a in args:
         if target is not None and not a.tensor:

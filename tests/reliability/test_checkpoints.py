@@ -21,7 +21,6 @@ import zipfile
 import numpy as np
 import pytest
 
-import tapegrad as tf
 from tapegrad import keras
 from tapegrad.keras import saving
 

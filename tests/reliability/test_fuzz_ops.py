@@ -392,7 +392,7 @@ def test_matmul(data):
             valid, allowed = None, False
 
     def reference():
-        x, y = fz.resolve([a, b], binary=True)
+        x, y = fz.resolve([a, b], binary=True, first_wins=True)
         if x.dtype != y.dtype:
             raise TypeError("dtypes differ")
         x = np.swapaxes(x, -1, -2) if ta else x
@@ -468,7 +468,7 @@ def test_solve(data):
     valid = valid or (None if a.good and b.good and (a.weak or b.weak) and len(sa) >= 2
                       and sa[-1] == sa[-2] == rows else False)
     fz.run(Case(lambda: tf.linalg.solve(a.value, b.value),
-                lambda: np.linalg.solve(*fz.resolve([a, b])), valid, ("solve",),
+                lambda: np.linalg.solve(*fz.resolve([a, b], first_wins=True)), valid, ("solve",),
                 f"solve({a}, {b})", fz.float_tensors([a, b]), rtol=1e-3))
 
 
@@ -954,7 +954,7 @@ def test_bias_add(data):
              and fz.same_dtype([v, b]))
     if v.good and b.good and v.array.ndim >= 2 and b.array.shape == (last,) and (v.weak or b.weak):
         valid = None
-    fz.run(Case(lambda: tf.nn.bias_add(v.value, b.value), lambda: np.add(*fz.resolve([v, b])), valid,
+    fz.run(Case(lambda: tf.nn.bias_add(v.value, b.value), lambda: np.add(*fz.resolve([v, b], first_wins=True)), valid,
                 ("bias_add",), f"bias_add({v}, {b})", fz.float_tensors([v, b])))
 
 
