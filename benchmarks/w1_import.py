@@ -50,8 +50,9 @@ def measure(quick=False):
                 continue
             samples[column].append(import_seconds(module))
     medians = {c: float(np.median(s)) * 1e3 for c, s in samples.items()}
-    notes.append("W1 under PyTorch / TF eager / JAX: import torch / tensorflow / jax; "
-                 f"medians of {rounds} fresh processes ({heavy_rounds} for those three)")
+    notes.append(f"W1: medians of {rounds} fresh processes"
+                 + (f"; under PyTorch / TF eager / JAX: import torch / tensorflow / jax ({heavy_rounds} processes)"
+                    if HEAVY & set(columns) else ""))
     return [result("W1", "W1 import", "ms", medians)], notes
 
 

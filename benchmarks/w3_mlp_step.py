@@ -291,11 +291,12 @@ def measure(quick=False):
     # one interleaved run over every candidate: the ratios come from the same minutes
     both = dict(steps)
     both.update({("keras", k): f for k, f in keras.items()})
-    t = interleaved_medians(both, repeats=3 if quick else 11, min_time=0.05 if quick else 0.15)
+    t = interleaved_medians(both, repeats=3 if quick else 15, min_time=0.05 if quick else 0.1)
     rows = [result("W3", "W3 MLP training step", "ms", {k: t[k] * 1e3 for k in steps})]
     if keras:
-        notes.append("W3 Keras row: tapegrad Sequential.train_on_batch; under tf.function, "
-                     "TF Keras 3's train_on_batch (jit_compile=False)")
+        notes.append("W3 Keras row: tapegrad Sequential.train_on_batch"
+                     + ("; under tf.function, TF Keras 3's train_on_batch (jit_compile=False)"
+                        if TF_FUNCTION in keras else ""))
         rows.append(result("W3keras", "W3 Keras train_on_batch", "ms", {k: t[("keras", k)] * 1e3 for k in keras}))
     return rows, notes
 

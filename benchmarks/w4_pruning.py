@@ -98,10 +98,14 @@ def measure(quick=False):
     for module, lib in peers(makers, notes).items():
         column, make = makers[module]
         libraries[column] = lambda make=make, lib=lib: make(lib)
-    every, last, first = {}, {}, {}
-    for name, make in libraries.items():
-        t = interleaved_medians(make(), repeats=3 if quick else 7)
-        every[name], last[name], first[name] = t["all"] * 1e3, t["last"] / t["all"], t["first"] / t["all"]
+    # one interleaved run over every library's three gradient calls: the ratios within a library
+    # and the times across libraries come from the same minutes
+    cases = {name: make() for name, make in libraries.items()}
+    flat = {(name, kind): fn for name, case in cases.items() for kind, fn in case.items()}
+    t = interleaved_medians(flat, repeats=5 if quick else 15, min_time=0.03 if quick else 0.05)
+    every = {name: t[name, "all"] * 1e3 for name in cases}
+    last = {name: t[name, "last"] / t[name, "all"] for name in cases}
+    first = {name: t[name, "first"] / t[name, "all"] for name in cases}
     return [result("W4all", "W4 gradient of all 32 variables", "ms", every),
             result("W4last", "W4 last layer / all", "ratio", last),
             result("W4first", "W4 first layer / all", "ratio", first)], notes

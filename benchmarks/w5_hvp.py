@@ -181,7 +181,7 @@ def measure(quick=False):
     if "jax" in found:
         cases[JAX] = jax_case(found["jax"])
     flat = {(lib, kind): fn for lib, case in cases.items() for kind, fn in case.items()}
-    t = interleaved_medians(flat, repeats=3 if quick else 9, min_time=0.05 if quick else 0.1)
+    t = interleaved_medians(flat, repeats=3 if quick else 15, min_time=0.03 if quick else 0.06)
     return [result("W5grad", "W5 gradient", "ms", {lib: t[lib, "grad"] * 1e3 for lib in cases}),
             result("W5hvp", "W5 Hessian-vector product", "ms", {lib: t[lib, "hvp"] * 1e3 for lib in cases}),
             result("W5", "W5 HVP / gradient", "ratio", {lib: t[lib, "hvp"] / t[lib, "grad"] for lib in cases})], notes

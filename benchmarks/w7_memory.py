@@ -70,12 +70,13 @@ def measure(quick=False):
         elif f"{module} not installed: skipped" not in notes:
             notes.append(f"{module} not installed: skipped")
     samples = {c: [] for c in columns}
+    steps = 10 if quick else STEPS
     for _ in range(1 if quick else 3):
         for column in columns:
-            samples[column].append(peak_rss(column, steps=10 if quick else STEPS))
+            samples[column].append(peak_rss(column, steps=steps))
     peak = {c: float(np.median([s["peak"] for s in samples[c]])) for c in columns}
     used = {c: float(np.median([s["peak"] - s["after_import"] for s in samples[c]])) for c in columns}
-    return [result("W7", f"W7 peak RSS, {STEPS} W3 steps", "MB", peak),
+    return [result("W7", f"W7 peak RSS, {steps} W3 steps", "MB", peak),
             result("W7used", "W7 peak RSS above the imports", "MB", used)], notes
 
 
