@@ -62,7 +62,9 @@ class Variable(tg.Variable):
         self._autocast = bool(autocast)
         self._aggregation = aggregation or "none"
         self._synchronization = synchronization or "none"
-        self._initializer = initializer
+        # Only an initializer function is kept: an initial array would be a second copy of the value
+        # for the variable's whole life (2x the parameters for an optimizer's zero-filled slots).
+        self._initializer = initializer if callable(initializer) and not isinstance(initializer, TensorLike) else None
         self.regularizer = None
         self.constraint = None
         self.overwrite_with_gradient = False
