@@ -15,7 +15,7 @@ from . import numerics
 from .graph import state
 from .tensor import Tensor, new_tensor
 from .variable import Variable
-from .broadcast import sum_to_shape
+from .broadcast import _sum_to_shape_forward, sum_to_shape
 from .indexed_slices import IndexedSlices, densify
 
 _ndarray = np.ndarray
@@ -132,7 +132,8 @@ def backward(tape, seeds, sources, release):
                     if gk is None:
                         continue
                     if shapes is not None and gk.shape != shapes[k]:
-                        gk = sum_to_shape(gk, shape=shapes[k])
+                        # Raw arrays: the forward directly (the op's dispatch would only unwrap).
+                        gk = _sum_to_shape_forward(gk, shapes[k]) if raw else sum_to_shape(gk, shape=shapes[k])
                     p = parents[k]
                     old = grads.get(p)
                     grads[p] = gk if old is None else gk + old  # (TF's row order for IndexedSlices)

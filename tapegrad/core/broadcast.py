@@ -18,7 +18,8 @@ def _sum_to_shape_forward(x, shape):
     x = np.asarray(x)
     if x.shape == shape:
         return x
-    return np.sum(x, axis=reduced_axes(x.shape, shape)).reshape(shape)
+    # ndarray.sum, not np.sum: the function form's Python wrapper costs ~2 us per gradient.
+    return x.sum(axis=reduced_axes(x.shape, shape)).reshape(shape)
 
 
 sum_to_shape = defop(

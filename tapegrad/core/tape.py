@@ -196,7 +196,7 @@ class GradientTape:
         self._check_usable()
         unconnected = UnconnectedGradients(unconnected_gradients)
         flat_targets = nest.flatten(target)
-        flat_sources = nest.flatten(sources)
+        flat_sources = list(sources) if _is_flat_list(sources) else nest.flatten(sources)
         flat_out = None if output_gradients is None else nest.flatten(output_gradients)
         if flat_out is not None and len(flat_out) != len(flat_targets):
             raise ValueError(f"gradient(): {len(flat_out)} output_gradients for {len(flat_targets)} targets")
@@ -209,6 +209,8 @@ class GradientTape:
             if release:
                 self._release()
         out = [_finish_gradient(g, s, unconnected) for g, s in zip(grads, flat_sources)]
+        if _is_flat_list(sources):
+            return out if type(sources) is list else type(sources)(out)
         return nest.pack_sequence_as(sources, out)
 
     def _note_none_reasons(self, targets, sources, grads):
@@ -333,11 +335,18 @@ def _stack_rows(rows, lead_shape, source, unconnected):
     return new_tensor(stacked.reshape(tuple(lead_shape) + sv.shape), None)
 
 
+def _is_flat_list(x):
+    """A plain list or tuple of tensors/variables (the common ``tape.gradient(loss, vars)``)."""
+    return (type(x) is list or type(x) is tuple) and all(isinstance(s, TensorLike) for s in x)
+
+
 def _finish_gradient(g, source, unconnected):
     if g is None:
         if unconnected is UnconnectedGradients.ZERO:
             return new_tensor(np.zeros(source._value.shape, source._value.dtype), None)
         return None
+    if g.__class__ is np.ndarray:
+        return new_tensor(g, None)
     if isinstance(g, IndexedSlices):
         return g.as_tensors()
     if isinstance(g, TensorLike):
