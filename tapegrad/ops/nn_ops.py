@@ -196,18 +196,21 @@ def _shifted(x, axis):
     x = np.asarray(x)
     if x.size == 0:  # nothing to shift (and NumPy's max of an empty axis raises)
         return x
-    top = np.max(x, axis=axis, keepdims=True)
-    return x - np.where(np.isfinite(top), top, np.zeros((), x.dtype))
+    top = x.max(axis=axis, keepdims=True)  # (ndarray methods: NumPy's function forms cost ~2 us more)
+    if not np.isfinite(top).all():
+        top = np.where(np.isfinite(top), top, np.zeros((), x.dtype))
+    return x - top
 
 
 def _softmax_forward(x, axis):
     e = np.exp(_shifted(x, axis))
-    return e / np.sum(e, axis=axis, keepdims=True)
+    e /= e.sum(axis=axis, keepdims=True)
+    return e
 
 
 def _log_softmax_forward(x, axis):
     s = _shifted(x, axis)
-    return s - np.log(np.sum(np.exp(s), axis=axis, keepdims=True))
+    return s - np.log(np.exp(s).sum(axis=axis, keepdims=True))
 
 
 _softmax = defop("softmax", _softmax_forward,
@@ -330,8 +333,9 @@ def _one_hot(labels, depth, dtype):
 
 def _sparse_ce_forward(labels, logits):
     s = _shifted(logits, -1)
-    picked = np.take_along_axis(s, labels[..., None].astype(np.intp), axis=-1)[..., 0]
-    return np.log(np.sum(np.exp(s), axis=-1)) - picked
+    rows = s.reshape(-1, s.shape[-1])
+    picked = rows[np.arange(rows.shape[0]), labels.reshape(-1)].reshape(labels.shape)
+    return np.log(np.exp(s).sum(axis=-1)) - picked
 
 
 def _sparse_ce_vjp(g, ans, needs, labels, logits):

@@ -90,7 +90,7 @@ def _mean_vjp(g, ans, needs, x, axis, keepdims):
 
 def _mean_forward(x, axis, keepdims):
     x = np.asarray(x)
-    out = np.mean(x, axis=axis, keepdims=keepdims)
+    out = x.mean(axis=axis, keepdims=keepdims)
     # As TF: the mean of an integer tensor is an integer (truncated); NumPy would give float64.
     return out.astype(x.dtype) if x.dtype.kind in "iub" else out
 
