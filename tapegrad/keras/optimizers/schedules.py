@@ -27,6 +27,15 @@ def _out(x, dtype):
     return new_tensor(np.asarray(x, dtype))
 
 
+def _rate_and_step(initial_learning_rate, step):
+    """``(lr, dt, step)``: the initial rate as a NumPy value, its scalar type ``dt`` (the dtype every
+    formula computes in, as Keras casts to ``initial_learning_rate``'s dtype) and ``step`` as a
+    ``dt`` scalar."""
+    lr = _value(initial_learning_rate)
+    dt = lr.dtype.type
+    return lr, dt, dt(_value(step, lr.dtype))
+
+
 class LearningRateSchedule:
     """The base class: ``__call__(step)`` returns the rate; ``get_config`` describes it."""
 
@@ -48,11 +57,11 @@ def _check_steps(name, value):
         raise ValueError(f"Argument `{name}` must be > 0. Received: {name}={value}")
 
 
-class ExponentialDecay(LearningRateSchedule):
-    """``initial_learning_rate * decay_rate ** (step / decay_steps)`` (floored with staircase)."""
+class _StaircaseDecay(LearningRateSchedule):
+    """A decay of ``p = step / decay_steps`` (floored with ``staircase``): the subclass's
+    ``_decayed(lr, decay_rate, p)`` gives the rate."""
 
-    def __init__(self, initial_learning_rate, decay_steps, decay_rate, staircase=False,
-                 name="ExponentialDecay"):
+    def __init__(self, initial_learning_rate, decay_steps, decay_rate, staircase, name):
         self.initial_learning_rate = initial_learning_rate
         self.decay_steps = decay_steps
         self.decay_rate = decay_rate
@@ -61,16 +70,27 @@ class ExponentialDecay(LearningRateSchedule):
         _check_steps("decay_steps", decay_steps)
 
     def __call__(self, step):
-        lr = _value(self.initial_learning_rate)
-        dt = lr.dtype.type
-        p = dt(_value(step, lr.dtype)) / dt(self.decay_steps)
+        lr, dt, s = _rate_and_step(self.initial_learning_rate, step)
+        p = s / dt(self.decay_steps)
         if self.staircase:
             p = np.floor(p)
-        return _out(lr * np.power(dt(self.decay_rate), p), lr.dtype)
+        return _out(self._decayed(lr, dt(self.decay_rate), p), lr.dtype)
 
     def get_config(self):
         return {"initial_learning_rate": self.initial_learning_rate, "decay_steps": self.decay_steps,
                 "decay_rate": self.decay_rate, "staircase": self.staircase, "name": self.name}
+
+
+class ExponentialDecay(_StaircaseDecay):
+    """``initial_learning_rate * decay_rate ** (step / decay_steps)`` (floored with staircase)."""
+
+    def __init__(self, initial_learning_rate, decay_steps, decay_rate, staircase=False,
+                 name="ExponentialDecay"):
+        super().__init__(initial_learning_rate, decay_steps, decay_rate, staircase, name)
+
+    @staticmethod
+    def _decayed(lr, decay_rate, p):
+        return lr * np.power(decay_rate, p)
 
 
 class PiecewiseConstantDecay(LearningRateSchedule):
@@ -118,10 +138,8 @@ class PolynomialDecay(LearningRateSchedule):
         _check_steps("decay_steps", decay_steps)
 
     def __call__(self, step):
-        lr = _value(self.initial_learning_rate)
-        dt = lr.dtype.type
+        lr, dt, s = _rate_and_step(self.initial_learning_rate, step)
         end, power = dt(self.end_learning_rate), dt(self.power)
-        s = dt(_value(step, lr.dtype))
         steps = dt(self.decay_steps)
         if self.cycle:
             steps = steps * (dt(1.0) if s == 0 else np.ceil(s / dt(self.decay_steps)))
@@ -136,29 +154,16 @@ class PolynomialDecay(LearningRateSchedule):
                 "name": self.name}
 
 
-class InverseTimeDecay(LearningRateSchedule):
+class InverseTimeDecay(_StaircaseDecay):
     """``initial_learning_rate / (1 + decay_rate * step / decay_steps)`` (floored with staircase)."""
 
     def __init__(self, initial_learning_rate, decay_steps, decay_rate, staircase=False,
                  name="InverseTimeDecay"):
-        self.initial_learning_rate = initial_learning_rate
-        self.decay_steps = decay_steps
-        self.decay_rate = decay_rate
-        self.staircase = staircase
-        self.name = name
-        _check_steps("decay_steps", decay_steps)
+        super().__init__(initial_learning_rate, decay_steps, decay_rate, staircase, name)
 
-    def __call__(self, step):
-        lr = _value(self.initial_learning_rate)
-        dt = lr.dtype.type
-        p = dt(_value(step, lr.dtype)) / dt(self.decay_steps)
-        if self.staircase:
-            p = np.floor(p)
-        return _out(lr / (dt(1) + dt(self.decay_rate) * p), lr.dtype)
-
-    def get_config(self):
-        return {"initial_learning_rate": self.initial_learning_rate, "decay_steps": self.decay_steps,
-                "decay_rate": self.decay_rate, "staircase": self.staircase, "name": self.name}
+    @staticmethod
+    def _decayed(lr, decay_rate, p):
+        return lr / (lr.dtype.type(1) + decay_rate * p)
 
 
 class CosineDecay(LearningRateSchedule):
@@ -181,10 +186,8 @@ class CosineDecay(LearningRateSchedule):
         return decay_from * (dt(1 - self.alpha) * cosine + dt(self.alpha))
 
     def __call__(self, step):
-        lr = _value(self.initial_learning_rate)
-        dt = lr.dtype.type
+        lr, dt, s = _rate_and_step(self.initial_learning_rate, step)
         steps = dt(self.decay_steps)
-        s = dt(_value(step, lr.dtype))
         if self.warmup_target is None:
             return _out(self._decay(np.minimum(s, steps), steps, lr, dt), lr.dtype)
         target, warmup = dt(self.warmup_target), dt(self.warmup_steps)
@@ -213,10 +216,9 @@ class CosineDecayRestarts(LearningRateSchedule):
         _check_steps("first_decay_steps", first_decay_steps)
 
     def __call__(self, step):
-        lr = _value(self.initial_learning_rate)
-        dt = lr.dtype.type
+        lr, dt, s = _rate_and_step(self.initial_learning_rate, step)
         alpha, t_mul, m_mul = dt(self.alpha), dt(self._t_mul), dt(self._m_mul)
-        fraction = dt(_value(step, lr.dtype)) / dt(self.first_decay_steps)
+        fraction = s / dt(self.first_decay_steps)
         if t_mul == 1.0:
             restart = np.floor(fraction)
             fraction = fraction - restart
