@@ -28,7 +28,7 @@ import warnings
 import tapegrad as tg
 
 from . import _ops, backend
-from .serialization import deserialize_keras_object, serialize_keras_object
+from .serialization import deserialize_keras_object, get_by_identifier, serialize_keras_object
 
 _REDUCTIONS = ("sum_over_batch_size", "sum", None, "none", "mean", "mean_with_sample_weight")
 
@@ -392,15 +392,4 @@ def deserialize(name, custom_objects=None):
 
 def get(identifier):
     """A loss from a name (``"mse"``, ``"categorical_crossentropy"``), a config dict or a callable."""
-    if identifier is None:
-        return None
-    if isinstance(identifier, str):
-        if identifier not in ALL_OBJECTS_DICT:
-            raise ValueError(f"Could not interpret loss identifier: {identifier}")
-        obj = ALL_OBJECTS_DICT[identifier]
-        return obj() if isinstance(obj, type) else obj
-    if isinstance(identifier, dict):
-        return deserialize(identifier)
-    if callable(identifier):
-        return identifier
-    raise ValueError(f"Could not interpret loss identifier: {identifier}")
+    return get_by_identifier(identifier, ALL_OBJECTS_DICT, "loss")

@@ -14,7 +14,7 @@ gradients.
 import numpy as np
 
 from . import backend
-from .serialization import deserialize_keras_object, serialize_keras_object
+from .serialization import deserialize_keras_object, get_by_identifier, serialize_keras_object
 
 _F32 = np.float32
 
@@ -246,15 +246,4 @@ def deserialize(config, custom_objects=None):
 
 def get(identifier):
     """A metric (object or function) from a name, a config dict or a callable."""
-    if identifier is None:
-        return None
-    if isinstance(identifier, str):
-        if identifier not in ALL_OBJECTS_DICT:
-            raise ValueError(f"Could not interpret metric identifier: {identifier}")
-        obj = ALL_OBJECTS_DICT[identifier]
-        return obj() if isinstance(obj, type) else obj
-    if isinstance(identifier, dict):
-        return deserialize(identifier)
-    if callable(identifier):
-        return identifier
-    raise ValueError(f"Could not interpret metric identifier: {identifier}")
+    return get_by_identifier(identifier, ALL_OBJECTS_DICT, "metric")

@@ -68,3 +68,20 @@ def deserialize_keras_object(config, module_objects=None, custom_objects=None, p
     if hasattr(cls, "from_config"):
         return cls.from_config(inner)
     return cls(**inner)
+
+
+def get_by_identifier(identifier, table, kind):
+    """Keras' ``losses.get`` / ``metrics.get``: None; a name in ``table`` (a class there is made
+    with its defaults); a config dict; a callable as it is. ``kind`` ("loss") names it in errors."""
+    if identifier is None:
+        return None
+    if isinstance(identifier, str):
+        if identifier not in table:
+            raise ValueError(f"Could not interpret {kind} identifier: {identifier}")
+        obj = table[identifier]
+        return obj() if isinstance(obj, type) else obj
+    if isinstance(identifier, dict):
+        return deserialize_keras_object(identifier, table, None, f"{kind} function")
+    if callable(identifier):
+        return identifier
+    raise ValueError(f"Could not interpret {kind} identifier: {identifier}")
