@@ -208,6 +208,36 @@ def entry_steps(old, mask, shape, count_before, frame):
     return new
 
 
+class EntryCounts:
+    """The per-entry step counts (a state's ``entry_count``) through one step of Adam or Nadam.
+
+    A parameter counts per entry while it has a mask, and ever after once it has had one; the
+    others use the transform's scalar count (their entry is None). The list is copied at its first
+    change, so an unmasked step hands the old list on as it was.
+    """
+
+    __slots__ = ("_old", "_new", "_masks", "_count_before", "_frame")
+
+    def __init__(self, old, count_before, frame):
+        self._old, self._new = old, None
+        self._masks, self._count_before, self._frame = frame.masks, count_before, frame
+
+    def step(self, i, n, shape):
+        """Parameter i's per-entry counts after this step (of ``n`` parameters; ``shape`` its
+        dense shape), or None when it uses the scalar count."""
+        mask = None if self._masks is None else self._masks[i]
+        if mask is None and (self._old is None or self._old[i] is None):
+            return None
+        if self._new is None:
+            self._new = [None] * n if self._old is None else list(self._old)
+        self._new[i] = entry_steps(self._new[i], mask, shape, self._count_before, self._frame)
+        return self._new[i]
+
+    def result(self):
+        """The counts to store in the new state."""
+        return self._old if self._new is None else self._new
+
+
 class StepTables:
     """Scalars that depend on the step count (bias corrections), per dtype, for t = 0, 1, ...,
     computed by the same scalar code as the unmasked path, so that a per-entry lookup gives each

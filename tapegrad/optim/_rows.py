@@ -101,6 +101,20 @@ def densify_all(updates, frame):
     return [densify(u, frame) if type(u) is RowUpdate else u for u in updates]
 
 
+def dtype_of(u):
+    """The dtype of an update, dense or RowUpdate."""
+    return u.values.dtype if type(u) is RowUpdate else u.dtype
+
+
+def scaled(u, factor, frame):
+    """``u * factor``, a RowUpdate staying row-sparse (written where ``frame`` allows)."""
+    if type(u) is RowUpdate:
+        return u.with_values(u.values * factor)
+    o = frame.writable(u)
+    np.multiply(u, factor, out=o)
+    return o
+
+
 def rows_of(a, idx):
     """``a`` (broadcastable to a variable whose rows ``idx`` are asked) at those rows."""
     return a if a.shape[0] == 1 else a[idx]

@@ -6,7 +6,7 @@ update (an IndexedSlices gradient) stays sparse: its norm is the norm of its sum
 import numpy as np
 
 from .base import EmptyState, transform
-from ._rows import RowUpdate, rows_of
+from ._rows import RowUpdate, dtype_of, rows_of, scaled
 
 
 def _sum_of_squares(u, mask=None, frame=None):
@@ -21,18 +21,6 @@ def _sum_of_squares(u, mask=None, frame=None):
     else:
         flat = u.reshape(-1)
     return np.dot(flat, flat)  # one BLAS pass, no temporary; in the array's dtype
-
-
-def _dtype(u):
-    return u.values.dtype if type(u) is RowUpdate else u.dtype
-
-
-def _scaled(u, factor, frame):
-    if type(u) is RowUpdate:
-        return u.with_values(u.values * factor)
-    o = frame.writable(u)
-    np.multiply(u, factor, out=o)
-    return o
 
 
 def clip(max_delta):
@@ -72,7 +60,7 @@ def clip_by_norm(max_norm):
             if u is None:
                 out.append(None)
                 continue
-            dt = _dtype(u).type
+            dt = dtype_of(u).type
             c = dt(max_norm)
             l2sum = dt(_sum_of_squares(u, None if masks is None else masks[i], frame))
             norm = np.sqrt(l2sum) if l2sum > 0 else l2sum
@@ -93,7 +81,7 @@ def global_norm(updates, masks=None, frame=None):
     """The L2 norm of all updates together (None skipped), in the widest update dtype; with
     ``masks``, of their trainable entries."""
     present = [(u, None if masks is None else masks[i]) for i, u in enumerate(updates) if u is not None]
-    dtype = np.result_type(*[_dtype(u) for u, _ in present]) if present else np.dtype(np.float32)
+    dtype = np.result_type(*[dtype_of(u) for u, _ in present]) if present else np.dtype(np.float32)
     squares = np.array([_sum_of_squares(u, m, frame) for u, m in present], dtype)
     return np.sqrt(squares.sum(dtype=dtype))
 
@@ -111,6 +99,6 @@ def clip_by_global_norm(max_norm):
             scale = dt(max_norm) * np.minimum(dt(1.0) / norm, dt(1.0 / max_norm)) + (norm - norm)
         out = []
         for u in updates:
-            out.append(None if u is None else _scaled(u, _dtype(u).type(scale), frame))
+            out.append(None if u is None else scaled(u, dtype_of(u).type(scale), frame))
         return out, state
     return transform(lambda params: EmptyState(), update_flat, sparse=True)

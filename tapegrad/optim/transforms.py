@@ -11,8 +11,8 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from .base import EmptyState, hyper_value, transform
-from ._masking import StepTables, current_init_masks, entry_steps
-from ._rows import RowUpdate, rows_of
+from ._masking import EntryCounts, StepTables, current_init_masks
+from ._rows import RowUpdate, dtype_of, rows_of, scaled
 from ..core.tensor import TensorLike
 
 
@@ -67,15 +67,8 @@ def _entry_counts_init(params):
             for p, m in zip(params, masks)]
 
 
-def _rows(u, values):
-    return RowUpdate(values, u.indices, u.dense_shape)
-
-
-def _first_dtype(updates):
-    for u in updates:
-        if u is not None:
-            return u.dtype
-    return np.dtype(np.float32)
+def _first_dtype(arrays):
+    return next((a.dtype for a in arrays if a is not None), np.dtype(np.float32))
 
 
 def scale(step_size):
@@ -87,17 +80,8 @@ def scale(step_size):
     [array([-2., -6.], dtype=float32)]
     """
     def update_flat(updates, state, params, frame):
-        out = []
-        for u in updates:
-            if u is None:
-                out.append(None)
-            elif type(u) is RowUpdate:
-                out.append(_rows(u, u.values * hyper_value(step_size, None, u.values.dtype)))
-            else:
-                o = frame.writable(u)
-                np.multiply(u, hyper_value(step_size, None, u.dtype), out=o)
-                out.append(o)
-        return out, state
+        return [None if u is None else scaled(u, hyper_value(step_size, None, dtype_of(u)), frame)
+                for u in updates], state
     return transform(lambda params: EmptyState(), update_flat, sparse=True)
 
 
@@ -123,19 +107,12 @@ def scale_by_learning_rate(learning_rate, *, flip_sign=True):
     def init(params):
         return ScaleByScheduleState(np.int64(0)) if scheduled else EmptyState()
 
+    def rate(dtype, count):
+        return dtype.type(sign) * hyper_value(learning_rate, count, dtype)
+
     def update_flat(updates, state, params, frame):
         count = state.count if scheduled else None
-        out = []
-        for u in updates:
-            if u is None:
-                out.append(None)
-            elif type(u) is RowUpdate:
-                dt = u.values.dtype
-                out.append(_rows(u, u.values * (dt.type(sign) * hyper_value(learning_rate, count, dt))))
-            else:
-                o = frame.writable(u)
-                np.multiply(u, u.dtype.type(sign) * hyper_value(learning_rate, count, u.dtype), out=o)
-                out.append(o)
+        out = [None if u is None else scaled(u, rate(dtype_of(u), count), frame) for u in updates]
         return out, (ScaleByScheduleState(state.count + 1) if scheduled else state)
     return transform(init, update_flat, sparse=True)
 
@@ -161,16 +138,12 @@ def trace(decay, nesterov=False, lazy_sparse=False):
                 continue
             if type(u) is RowUpdate:
                 d = u.values.dtype.type(decay)
-                old = traces[i]
-                t = frame.state(old)
-                if t is not old:
-                    np.copyto(t, old)
-                rows = old[u.indices]
+                t = _state_rows(traces, i, frame)
+                rows = t[u.indices]
                 rows *= d
                 rows += u.values
                 t[u.indices] = rows
-                traces[i] = t
-                out.append(_rows(u, u.values + rows * d if nesterov else rows))
+                out.append(u.with_values(u.values + rows * d if nesterov else rows))
                 continue
             d = u.dtype.type(decay)
             old = traces[i]
@@ -227,18 +200,41 @@ def adam(learning_rate=0.001, b1=0.9, b2=0.999, eps=1e-7, amsgrad=False, lazy_sp
     return _adam(b1, b2, eps, amsgrad, learning_rate, lazy_sparse)
 
 
-def _adam_bias(b1, b2):
+def _adam_bias(dt, b1, b2, t):
+    """Keras' bias correction at step t (> 0), in scalar type ``dt``: ``(sqrt(1 - b2^t), 1 - b1^t)``."""
+    t = dt(t)
+    return np.sqrt(dt(1) - np.power(dt(b2), t)), dt(1) - np.power(dt(b1), t)
+
+
+def _adam_bias_tables(b1, b2):
     def fn(dtype, t, tables):
         dt = dtype.type
         if t == 0:  # an entry that never trained: no update
             return dt(0), dt(1)
-        tt = dt(t)
-        return np.sqrt(dt(1) - np.power(dt(b2), tt)), dt(1) - np.power(dt(b1), tt)
+        return _adam_bias(dt, b1, b2, t)
     return StepTables(fn, 2)
 
 
+def _adam_step_size(root, denom, lr):
+    """The factor of ``m / (sqrt(v) + eps)``; with the rate, Keras' ``-alpha`` (the rate multiplies
+    ``root`` first, as Keras' ``alpha = lr * sqrt(1 - b2^t) / (1 - b1^t)``)."""
+    return root / denom if lr is None else -(lr * root / denom)
+
+
+def _update_moments(g, m_old, v_old, m, v, s, c1, c2):
+    """Adam's and Nadam's moments, Keras' operations: ``m = m_old + (g - m_old) * c1``,
+    ``v = v_old + (g * g - v_old) * c2`` (``m``/``v`` may be ``m_old``/``v_old``; ``s`` is scratch)."""
+    np.subtract(g, m_old, out=s)
+    s *= c1
+    np.add(m_old, s, out=m)
+    np.multiply(g, g, out=s)
+    s -= v_old
+    s *= c2
+    np.add(v_old, s, out=v)
+
+
 def _adam(b1, b2, eps, amsgrad, learning_rate, lazy_sparse=False):
-    tables = _adam_bias(b1, b2)
+    tables = _adam_bias_tables(b1, b2)
 
     def init(params):
         return ScaleByAdamState(np.int64(0), _zeros(params), _zeros(params),
@@ -248,7 +244,7 @@ def _adam(b1, b2, eps, amsgrad, learning_rate, lazy_sparse=False):
         count = state.count + 1
         mus, nus = list(state.mu), list(state.nu)
         nu_max = list(state.nu_max) if amsgrad else None
-        masks, ecs_in, ecs = frame.masks, state.entry_count, None
+        entry_counts = EntryCounts(state.entry_count, state.count, frame)
         consts = {}
         out = []
         for i, g in enumerate(updates):
@@ -260,27 +256,17 @@ def _adam(b1, b2, eps, amsgrad, learning_rate, lazy_sparse=False):
             dt = dtype.type
             k = consts.get(dtype)
             if k is None:
-                t = dt(count)
                 # Keras: alpha = lr * sqrt(1 - b2^t) / (1 - b1^t), in the variable's dtype.
-                root = np.sqrt(dt(1) - np.power(dt(b2), t))
                 lr = None if learning_rate is None else hyper_value(learning_rate, count - 1, dtype)
-                if lr is None:
-                    factor = root / (dt(1) - np.power(dt(b1), t))
-                else:
-                    factor = -(lr * root / (dt(1) - np.power(dt(b1), t)))
+                factor = _adam_step_size(*_adam_bias(dt, b1, b2, count), lr)
                 k = consts[dtype] = (dt(1 - b1), dt(1 - b2), factor, dt(eps), lr)
             c1, c2, factor, e, lr = k
-            mask = None if masks is None else masks[i]
-            if mask is not None or (ecs_in is not None and ecs_in[i] is not None):
+            steps = entry_counts.step(i, len(updates), g.dense_shape if sparse else g.shape)
+            if steps is not None:
                 # Per-entry bias correction: each entry's own t, looked up in tables computed by
                 # the scalar code above (the same numbers its own variable would get).
-                if ecs is None:
-                    ecs = [None] * len(updates) if ecs_in is None else list(ecs_in)
-                shape = g.dense_shape if sparse else g.shape
-                ecs[i] = entry_steps(ecs[i], mask, shape, state.count, frame)
-                steps = rows_of(ecs[i], g.indices) if sparse else ecs[i]
-                root_t, denom_t = tables.lookup(dtype, steps)
-                factor = root_t / denom_t if lr is None else -(lr * root_t / denom_t)
+                root_t, denom_t = tables.lookup(dtype, rows_of(steps, g.indices) if sparse else steps)
+                factor = _adam_step_size(root_t, denom_t, lr)
             if sparse:
                 if not lazy_sparse:
                     raise AssertionError("dense Adam got a row-sparse update")
@@ -292,13 +278,7 @@ def _adam(b1, b2, eps, amsgrad, learning_rate, lazy_sparse=False):
             # The output buffer doubles as the temporary (one buffer less in cache: ~15% faster
             # on large variables); when the output is ``g`` itself, ``g`` is needed until v.
             s = o if o is not g else frame.scratch(g)
-            np.subtract(g, m_old, out=s)
-            s *= c1
-            np.add(m_old, s, out=m)
-            np.multiply(g, g, out=s)
-            s -= v_old
-            s *= c2
-            np.add(v_old, s, out=v)
+            _update_moments(g, m_old, v_old, m, v, s, c1, c2)
             mus[i], nus[i] = m, v
             if amsgrad:
                 vh = frame.state(nu_max[i])
@@ -309,7 +289,7 @@ def _adam(b1, b2, eps, amsgrad, learning_rate, lazy_sparse=False):
             np.divide(m, o, out=o)
             o *= factor
             out.append(o)
-        return out, ScaleByAdamState(count, mus, nus, nu_max, ecs_in if ecs is None else ecs)
+        return out, ScaleByAdamState(count, mus, nus, nu_max, entry_counts.result())
     return transform(init, update_flat, sparse=lazy_sparse)
 
 
@@ -327,14 +307,8 @@ def _adam_rows(g, i, mus, nus, nu_max, c1, c2, factor, e, frame):
     """Lazy Adam on the touched rows (the dense kernel's operations, row by row)."""
     idx, gv = g.indices, g.values
     m_all, v_all = _state_rows(mus, i, frame), _state_rows(nus, i, frame)
-    m_old, v_old = m_all[idx], v_all[idx]
-    s = gv - m_old
-    s *= c1
-    m = m_old + s
-    np.multiply(gv, gv, out=s)
-    s -= v_old
-    s *= c2
-    v = v_old + s
+    m, v = m_all[idx], v_all[idx]  # copies of the rows, updated in place
+    _update_moments(gv, m, v, m, v, np.empty_like(gv), c1, c2)
     m_all[idx], v_all[idx] = m, v
     if nu_max is not None:
         vh_all = _state_rows(nu_max, i, frame)
@@ -344,7 +318,7 @@ def _adam_rows(g, i, mus, nus, nu_max, c1, c2, factor, e, frame):
     o += e
     np.divide(m, o, out=o)
     o *= factor
-    return _rows(g, o)
+    return g.with_values(o)
 
 
 def scale_by_rms(decay=0.9, eps=1e-7, centered=False, initial_scale=0.0, lazy_sparse=False):
@@ -367,62 +341,57 @@ def scale_by_rms(decay=0.9, eps=1e-7, centered=False, initial_scale=0.0, lazy_sp
             if type(g) is RowUpdate:
                 out.append(_rms_rows(g, i, nus, mus, decay, eps, frame))
                 continue
-            dt = g.dtype.type
-            rho, one_minus, e = dt(decay), dt(1 - decay), dt(eps)
             o = frame.writable(g)
             s = o if o is not g else frame.scratch(g)  # the output doubles as the temporary
             v_old = nus[i]
-            v = frame.state(v_old)
-            np.multiply(v_old, rho, out=v)
-            np.multiply(g, g, out=s)
-            s *= one_minus
-            v += s
-            nus[i] = v
+            v = nus[i] = frame.state(v_old)
+            a_old = a = None
             if centered:
                 a_old = mus[i]
-                a = frame.state(a_old)
-                np.multiply(a_old, rho, out=a)
-                np.multiply(g, one_minus, out=s)
-                a += s
-                mus[i] = a
-                np.multiply(a, a, out=s)
-                np.subtract(v, s, out=s)
-                s += e
-            else:
-                np.add(v, e, out=s)
-            np.sqrt(s, out=s)
+                a = mus[i] = frame.state(a_old)
+            _rms_root(g, v_old, v, a_old, a, s, decay, eps)
             np.divide(g, s, out=o)
             out.append(o)
         return out, ScaleByRmsState(nus, mus)
     return transform(init, update_flat, sparse=lazy_sparse)
 
 
-def _rms_rows(g, i, nus, mus, decay, eps, frame):
-    """Lazy RMSprop on the touched rows (the dense kernel's operations, row by row)."""
-    idx, gv = g.indices, g.values
-    dt = gv.dtype.type
+def _rms_root(g, v_old, v, a_old, a, s, decay, eps):
+    """RMSprop's averages, Keras' operations: ``v = v_old * rho + g^2 * (1 - rho)`` and, when
+    centered (``a_old`` given), ``a = a_old * rho + g * (1 - rho)``; then the root
+    ``sqrt(v + eps)`` (centered: ``sqrt(v - a^2 + eps)``) into the scratch ``s``.
+    ``v``/``a`` may be ``v_old``/``a_old``."""
+    dt = g.dtype.type
     rho, one_minus, e = dt(decay), dt(1 - decay), dt(eps)
-    v_all = _state_rows(nus, i, frame)
-    v = v_all[idx]
-    v *= rho
-    s = gv * gv
+    np.multiply(v_old, rho, out=v)
+    np.multiply(g, g, out=s)
     s *= one_minus
     v += s
-    v_all[idx] = v
-    if mus is not None:
-        a_all = _state_rows(mus, i, frame)
-        a = a_all[idx]
-        a *= rho
-        np.multiply(gv, one_minus, out=s)
+    if a_old is not None:
+        np.multiply(a_old, rho, out=a)
+        np.multiply(g, one_minus, out=s)
         a += s
-        a_all[idx] = a
         np.multiply(a, a, out=s)
         np.subtract(v, s, out=s)
         s += e
     else:
         np.add(v, e, out=s)
     np.sqrt(s, out=s)
-    return _rows(g, gv / s)
+
+
+def _rms_rows(g, i, nus, mus, decay, eps, frame):
+    """Lazy RMSprop on the touched rows (the dense kernel's operations, row by row)."""
+    idx, gv = g.indices, g.values
+    v_all = _state_rows(nus, i, frame)
+    a_all = None if mus is None else _state_rows(mus, i, frame)
+    v = v_all[idx]  # copies of the rows, updated in place
+    a = None if a_all is None else a_all[idx]
+    s = np.empty_like(gv)
+    _rms_root(gv, v, v, a, a, s, decay, eps)
+    v_all[idx] = v
+    if a_all is not None:
+        a_all[idx] = a
+    return g.with_values(gv / s)
 
 
 def scale_by_adagrad(initial_accumulator_value=0.1, eps=1e-7):
@@ -449,7 +418,7 @@ def scale_by_adagrad(initial_accumulator_value=0.1, eps=1e-7):
                 acc_all[g.indices] = acc
                 acc += gv.dtype.type(eps)
                 np.sqrt(acc, out=acc)
-                out.append(_rows(g, gv / acc))
+                out.append(g.with_values(gv / acc))
                 continue
             o = frame.writable(g)
             s = o if o is not g else frame.scratch(g)  # the output doubles as the temporary
@@ -505,6 +474,12 @@ def scale_by_adadelta(rho=0.95, eps=1e-7):
     return transform(init, update_flat)
 
 
+def _next_u_product(up_dt, previous, b1, t):
+    """Nadam's running product of the momentum schedule at step t, from the one at t - 1 (in the
+    scalar type ``up_dt`` of the state's ``u_product``)."""
+    return up_dt(previous) * up_dt(b1) * (up_dt(1.0) - up_dt(0.5) * np.power(up_dt(0.96), up_dt(t)))
+
+
 def _nadam_schedule(b1, b2, up_dtype):
     """Per step t: (1 - u_t, 1 - u_product_t, u_{t+1}, 1 - u_product_t * u_{t+1}, 1 - b2^t), in
     each dtype, computed as the unmasked path computes them (u_product by the same recurrence)."""
@@ -513,20 +488,25 @@ def _nadam_schedule(b1, b2, up_dtype):
 
     def product(t):
         while len(products) <= t:
-            n = len(products)
-            products.append(up_dt(products[-1]) * up_dt(b1) * (up_dt(1.0) - up_dt(0.5) * np.power(up_dt(0.96), up_dt(n))))
+            products.append(_next_u_product(up_dt, products[-1], b1, len(products)))
         return products[t]
 
     def fn(dtype, t, tables):
         dt = dtype.type
         if t == 0:
             return dt(1), dt(1), dt(0), dt(1), dt(1)
-        beta_1, beta_2, decay, half, one = dt(b1), dt(b2), dt(0.96), dt(0.5), dt(1)
-        u_t = beta_1 * (one - half * np.power(decay, dt(t)))
-        u_t_1 = beta_1 * (one - half * np.power(decay, dt(t + 1)))
-        up = dt(product(t))
-        return one - u_t, one - up, u_t_1, one - up * u_t_1, one - np.power(beta_2, dt(t))
+        return _nadam_factors(dt, b1, b2, t, product(t))
     return StepTables(fn, 5)
+
+
+def _nadam_factors(dt, b1, b2, t, u_product):
+    """Keras' Nadam scalars at step t (> 0) in scalar type ``dt``, given the momentum schedule's
+    product up to t: ``(1 - u_t, 1 - u_product, u_{t+1}, 1 - u_product * u_{t+1}, 1 - b2^t)``."""
+    beta_1, beta_2, decay, half, one = dt(b1), dt(b2), dt(0.96), dt(0.5), dt(1)
+    u_t = beta_1 * (one - half * np.power(decay, dt(t)))
+    u_t_1 = beta_1 * (one - half * np.power(decay, dt(t + 1)))
+    up = dt(u_product)
+    return one - u_t, one - up, u_t_1, one - up * u_t_1, one - np.power(beta_2, dt(t))
 
 
 def scale_by_nadam(b1=0.9, b2=0.999, eps=1e-7):
@@ -535,51 +515,34 @@ def scale_by_nadam(b1=0.9, b2=0.999, eps=1e-7):
     tables = {}
 
     def init(params):
-        dtype = next((p.dtype for p in params if p is not None), np.dtype(np.float32))
-        return ScaleByNadamState(np.int64(0), dtype.type(1.0), _zeros(params), _zeros(params),
+        return ScaleByNadamState(np.int64(0), _first_dtype(params).type(1.0), _zeros(params), _zeros(params),
                                  _entry_counts_init(params))
 
     def update_flat(updates, state, params, frame):
         count = state.count + 1
         up_dt = np.asarray(state.u_product).dtype.type
         # Keras updates u_product once per step, before the variables.
-        u_product = (up_dt(state.u_product) * up_dt(b1)
-                     * (up_dt(1.0) - up_dt(0.5) * np.power(up_dt(0.96), up_dt(count))))
+        u_product = _next_u_product(up_dt, state.u_product, b1, count)
         mus, nus = list(state.mu), list(state.nu)
-        masks, ecs_in, ecs = frame.masks, state.entry_count, None
+        entry_counts = EntryCounts(state.entry_count, state.count, frame)
         out = []
         for i, g in enumerate(updates):
             if g is None:
                 out.append(None)
                 continue
             dt = g.dtype.type
-            beta_1, beta_2, decay, half, one = dt(b1), dt(b2), dt(0.96), dt(0.5), dt(1)
-            t, tn = dt(count), dt(count + 1)
-            u_t = beta_1 * (one - half * np.power(decay, t))
-            u_t_1 = beta_1 * (one - half * np.power(decay, tn))
-            up = dt(u_product)
-            up_1 = up * u_t_1
-            b2_power = np.power(beta_2, t)
-            k_g, k_up, k_m, k_up1, k_v = one - u_t, one - up, u_t_1, one - up_1, one - b2_power
-            mask = None if masks is None else masks[i]
-            if mask is not None or (ecs_in is not None and ecs_in[i] is not None):
-                if ecs is None:
-                    ecs = [None] * len(updates) if ecs_in is None else list(ecs_in)
-                ecs[i] = entry_steps(ecs[i], mask, g.shape, state.count, frame)
+            steps = entry_counts.step(i, len(updates), g.shape)
+            if steps is None:
+                k_g, k_up, k_m, k_up1, k_v = _nadam_factors(dt, b1, b2, count, u_product)
+            else:
                 key = (up_dt, g.dtype)
                 if key not in tables:
                     tables[key] = _nadam_schedule(b1, b2, up_dt)
-                k_g, k_up, k_m, k_up1, k_v = tables[key].lookup(g.dtype, ecs[i])
+                k_g, k_up, k_m, k_up1, k_v = tables[key].lookup(g.dtype, steps)
             s = frame.scratch(g)
             m_old, v_old = mus[i], nus[i]
             m, v = frame.state(m_old), frame.state(v_old)
-            np.subtract(g, m_old, out=s)
-            s *= one - beta_1
-            np.add(m_old, s, out=m)
-            np.multiply(g, g, out=s)
-            s -= v_old
-            s *= one - beta_2
-            np.add(v_old, s, out=v)
+            _update_moments(g, m_old, v_old, m, v, s, dt(1) - dt(b1), dt(1) - dt(b2))
             mus[i], nus[i] = m, v
             np.multiply(g, k_g, out=s)
             s /= k_up
@@ -592,7 +555,7 @@ def scale_by_nadam(b1=0.9, b2=0.999, eps=1e-7):
             s += dt(eps)
             o /= s
             out.append(o)
-        return out, ScaleByNadamState(count, u_product, mus, nus, ecs_in if ecs is None else ecs)
+        return out, ScaleByNadamState(count, u_product, mus, nus, entry_counts.result())
     return transform(init, update_flat)
 
 
