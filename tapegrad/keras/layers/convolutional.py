@@ -4,7 +4,8 @@ They call ``tapegrad.nn.conv2d`` / ``max_pool2d`` / ``avg_pool2d`` (TensorFlow's
 """
 import tapegrad as tg
 
-from .. import activations, backend, initializers, regularizers
+from .. import backend
+from .core import add_kernel_and_bias, kernel_options_config, set_kernel_options
 from .layer import InputSpec, Layer
 
 
@@ -49,26 +50,13 @@ class Conv2D(Layer):
         self.padding = _padding(padding)
         self.data_format = _channels_last_only(data_format, "Conv2D")
         self.dilation_rate = _pair(dilation_rate, "dilation_rate")
-        self.activation = activations.get(activation)
-        self.use_bias = bool(use_bias)
-        self.kernel_initializer = initializers.get(kernel_initializer)
-        self.bias_initializer = initializers.get(bias_initializer)
-        self.kernel_regularizer = regularizers.get(kernel_regularizer)
-        self.bias_regularizer = regularizers.get(bias_regularizer)
-        self.kernel_constraint = kernel_constraint
-        self.bias_constraint = bias_constraint
+        set_kernel_options(self, activation, use_bias, kernel_initializer, bias_initializer, kernel_regularizer,
+                           bias_regularizer, kernel_constraint, bias_constraint)
         self.input_spec = InputSpec(min_ndim=4)
 
     def build(self, input_shape):
         in_channels = input_shape[-1]
-        self.kernel = self.add_weight(name="kernel", shape=self.kernel_size + (in_channels, self.filters),
-                                      initializer=self.kernel_initializer, regularizer=self.kernel_regularizer,
-                                      constraint=self.kernel_constraint, trainable=True)
-        self.bias = None
-        if self.use_bias:
-            self.bias = self.add_weight(name="bias", shape=(self.filters,), initializer=self.bias_initializer,
-                                        regularizer=self.bias_regularizer, constraint=self.bias_constraint,
-                                        trainable=True)
+        add_kernel_and_bias(self, self.kernel_size + (in_channels, self.filters), self.filters)
         self.input_spec = InputSpec(min_ndim=4, axes={-1: in_channels})
 
     def call(self, inputs):
@@ -85,11 +73,7 @@ class Conv2D(Layer):
         config.update({
             "filters": self.filters, "kernel_size": self.kernel_size, "strides": self.strides,
             "padding": self.padding, "data_format": self.data_format, "dilation_rate": self.dilation_rate,
-            "groups": self.groups, "activation": activations.serialize(self.activation), "use_bias": self.use_bias,
-            "kernel_initializer": initializers.serialize(self.kernel_initializer),
-            "bias_initializer": initializers.serialize(self.bias_initializer),
-            "kernel_regularizer": regularizers.serialize(self.kernel_regularizer),
-            "bias_regularizer": regularizers.serialize(self.bias_regularizer),
+            "groups": self.groups, **kernel_options_config(self),
             "activity_regularizer": None, "kernel_constraint": None, "bias_constraint": None,
         })
         return config

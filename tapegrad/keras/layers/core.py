@@ -79,6 +79,39 @@ def _warn_input_shape(layer):
                       UserWarning, stacklevel=3)
 
 
+def set_kernel_options(layer, activation, use_bias, kernel_initializer, bias_initializer, kernel_regularizer,
+                       bias_regularizer, kernel_constraint, bias_constraint):
+    """The activation and the kernel/bias options of a layer with a ``kernel`` and an optional
+    ``bias`` (Dense, Conv2D), as Keras resolves them."""
+    layer.activation = activations.get(activation)
+    layer.use_bias = bool(use_bias)
+    layer.kernel_initializer = initializers.get(kernel_initializer)
+    layer.bias_initializer = initializers.get(bias_initializer)
+    layer.kernel_regularizer = regularizers.get(kernel_regularizer)
+    layer.bias_regularizer = regularizers.get(bias_regularizer)
+    layer.kernel_constraint = kernel_constraint
+    layer.bias_constraint = bias_constraint
+
+
+def add_kernel_and_bias(layer, kernel_shape, units):
+    """Build ``layer.kernel`` and ``layer.bias`` (``(units,)``; None without ``use_bias``)."""
+    layer.kernel = layer.add_weight(name="kernel", shape=kernel_shape, initializer=layer.kernel_initializer,
+                                    regularizer=layer.kernel_regularizer, constraint=layer.kernel_constraint)
+    layer.bias = None
+    if layer.use_bias:
+        layer.bias = layer.add_weight(name="bias", shape=(units,), initializer=layer.bias_initializer,
+                                      regularizer=layer.bias_regularizer, constraint=layer.bias_constraint)
+
+
+def kernel_options_config(layer):
+    """The options of ``set_kernel_options`` in a config (constraints are not serialized)."""
+    return {"activation": activations.serialize(layer.activation), "use_bias": layer.use_bias,
+            "kernel_initializer": initializers.serialize(layer.kernel_initializer),
+            "bias_initializer": initializers.serialize(layer.bias_initializer),
+            "kernel_regularizer": regularizers.serialize(layer.kernel_regularizer),
+            "bias_regularizer": regularizers.serialize(layer.bias_regularizer)}
+
+
 def _matmul_last(x, kernel):
     """``x @ kernel`` over the last axis of ``x`` (any rank >= 2)."""
     if x.ndim == 2:
@@ -105,26 +138,14 @@ class Dense(Layer):
             raise NotImplementedError("Dense(quantization_config=...) is not supported by tapegrad.keras")
         _warn_input_shape(self)
         self.units = int(units)
-        self.activation = activations.get(activation)
-        self.use_bias = bool(use_bias)
-        self.kernel_initializer = initializers.get(kernel_initializer)
-        self.bias_initializer = initializers.get(bias_initializer)
-        self.kernel_regularizer = regularizers.get(kernel_regularizer)
-        self.bias_regularizer = regularizers.get(bias_regularizer)
-        self.kernel_constraint = kernel_constraint
-        self.bias_constraint = bias_constraint
+        set_kernel_options(self, activation, use_bias, kernel_initializer, bias_initializer, kernel_regularizer,
+                           bias_regularizer, kernel_constraint, bias_constraint)
         self.input_spec = InputSpec(min_ndim=2)
         self.supports_masking = True
 
     def build(self, input_shape):
         input_dim = input_shape[-1]
-        self.kernel = self.add_weight(name="kernel", shape=(input_dim, self.units), initializer=self.kernel_initializer,
-                                      regularizer=self.kernel_regularizer, constraint=self.kernel_constraint)
-        if self.use_bias:
-            self.bias = self.add_weight(name="bias", shape=(self.units,), initializer=self.bias_initializer,
-                                        regularizer=self.bias_regularizer, constraint=self.bias_constraint)
-        else:
-            self.bias = None
+        add_kernel_and_bias(self, (input_dim, self.units), self.units)
         self.input_spec = InputSpec(min_ndim=2, axes={-1: input_dim})
 
     def call(self, inputs, training=None):
@@ -140,14 +161,8 @@ class Dense(Layer):
 
     def get_config(self):
         config = super().get_config()
-        config.update({
-            "units": self.units, "activation": activations.serialize(self.activation), "use_bias": self.use_bias,
-            "kernel_initializer": initializers.serialize(self.kernel_initializer),
-            "bias_initializer": initializers.serialize(self.bias_initializer),
-            "kernel_regularizer": regularizers.serialize(self.kernel_regularizer),
-            "bias_regularizer": regularizers.serialize(self.bias_regularizer),
-            "kernel_constraint": None, "bias_constraint": None, "quantization_config": None,
-        })
+        config.update({"units": self.units, **kernel_options_config(self),
+                       "kernel_constraint": None, "bias_constraint": None, "quantization_config": None})
         return config
 
 
