@@ -10,6 +10,20 @@ from .. import initializers, regularizers
 from .layer import InputSpec, Layer
 
 
+def _add_gamma_and_beta(layer, shape, with_gamma, with_beta):
+    """Build ``layer.gamma`` (the scale) and ``layer.beta`` (the offset) of ``shape`` from the
+    layer's options; each is None when not asked for."""
+    layer.gamma = layer.beta = None
+    if with_gamma:
+        layer.gamma = layer.add_weight(shape=shape, name="gamma", initializer=layer.gamma_initializer,
+                                       regularizer=layer.gamma_regularizer, constraint=layer.gamma_constraint,
+                                       trainable=True, autocast=False)
+    if with_beta:
+        layer.beta = layer.add_weight(shape=shape, name="beta", initializer=layer.beta_initializer,
+                                      regularizer=layer.beta_regularizer, constraint=layer.beta_constraint,
+                                      trainable=True, autocast=False)
+
+
 class BatchNormalization(Layer):
     """Normalize with the batch's statistics in training, the moving ones in inference.
 
@@ -42,14 +56,7 @@ class BatchNormalization(Layer):
 
     def build(self, input_shape):
         shape = (input_shape[self.axis],)
-        if self.scale:
-            self.gamma = self.add_weight(shape=shape, name="gamma", initializer=self.gamma_initializer,
-                                         regularizer=self.gamma_regularizer, constraint=self.gamma_constraint,
-                                         trainable=True, autocast=False)
-        if self.center:
-            self.beta = self.add_weight(shape=shape, name="beta", initializer=self.beta_initializer,
-                                        regularizer=self.beta_regularizer, constraint=self.beta_constraint,
-                                        trainable=True, autocast=False)
+        _add_gamma_and_beta(self, shape, self.scale, self.center)
         self.moving_mean = self.add_weight(shape=shape, name="moving_mean", initializer=self.moving_mean_initializer,
                                            trainable=False, autocast=False)
         self.moving_variance = self.add_weight(shape=shape, name="moving_variance",
@@ -122,16 +129,7 @@ class LayerNormalization(Layer):
         axes = self.axis if isinstance(self.axis, list) else [self.axis]
         self.axis = sorted(a % rank for a in axes)
         shape = tuple(input_shape[a] for a in self.axis)
-        self.gamma = None
-        self.beta = None
-        if self.scale or self.rms_scaling:
-            self.gamma = self.add_weight(name="gamma", shape=shape, initializer=self.gamma_initializer,
-                                         regularizer=self.gamma_regularizer, constraint=self.gamma_constraint,
-                                         trainable=True, autocast=False)
-        if self.center and not self.rms_scaling:
-            self.beta = self.add_weight(name="beta", shape=shape, initializer=self.beta_initializer,
-                                        regularizer=self.beta_regularizer, constraint=self.beta_constraint,
-                                        trainable=True, autocast=False)
+        _add_gamma_and_beta(self, shape, self.scale or self.rms_scaling, self.center and not self.rms_scaling)
 
     def call(self, inputs):
         ndims = inputs.ndim
