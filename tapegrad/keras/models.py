@@ -189,6 +189,12 @@ class Functional(Model):
 
 # -- Sequential ------------------------------------------------------------------------------------
 
+def _from_graph(name):
+    """A Sequential property read from its functional graph (None until the graph is built)."""
+    return property(lambda self: None if self._functional is None else getattr(self._functional, name),
+                    doc=f"The ``{name}`` of the model's graph (None before the model knows its input).")
+
+
 class Sequential(Model):
     """A stack of layers, each feeding the next.
 
@@ -284,29 +290,12 @@ class Sequential(Model):
             return layers[1:]
         return list(layers)
 
-    @property
-    def inputs(self):
-        return None if self._functional is None else self._functional.inputs
-
-    @property
-    def outputs(self):
-        return None if self._functional is None else self._functional.outputs
-
-    @property
-    def input(self):
-        return None if self._functional is None else self._functional.input
-
-    @property
-    def output(self):
-        return None if self._functional is None else self._functional.output
-
-    @property
-    def input_shape(self):
-        return None if self._functional is None else self._functional.input_shape
-
-    @property
-    def output_shape(self):
-        return None if self._functional is None else self._functional.output_shape
+    inputs = _from_graph("inputs")
+    outputs = _from_graph("outputs")
+    input = _from_graph("input")
+    output = _from_graph("output")
+    input_shape = _from_graph("input_shape")
+    output_shape = _from_graph("output_shape")
 
     def get_config(self):
         layer_configs = []
