@@ -27,6 +27,7 @@ import tapegrad as tg
 from tapegrad.core.tensor import TensorLike
 
 from .. import backend, initializers, regularizers
+from ..functional import KerasTensor, _flatten, _map, compute_output_spec, symbolic_call
 from ..serialization import serialize_keras_object
 from ..variables import Variable
 
@@ -36,30 +37,6 @@ _CONTEXT_ARGS = ("training",)
 
 def _is_tensor(x):
     return isinstance(x, TensorLike) or hasattr(x, "__tapegrad_tensor__")
-
-
-def _flatten(x):
-    if isinstance(x, (list, tuple)):
-        out = []
-        for item in x:
-            out.extend(_flatten(item))
-        return out
-    if isinstance(x, dict):
-        out = []
-        for item in x.values():
-            out.extend(_flatten(item))
-        return out
-    return [x]
-
-
-def _map(fn, x):
-    if isinstance(x, list):
-        return [_map(fn, i) for i in x]
-    if isinstance(x, tuple):
-        return tuple(_map(fn, i) for i in x)
-    if isinstance(x, dict):
-        return {k: _map(fn, v) for k, v in x.items()}
-    return fn(x)
 
 
 def shape_of(x):
@@ -456,7 +433,6 @@ class Layer:
                 return self._eager_call(args, kwargs)
         args = _map(self._convert_arg, args)
         kwargs = {k: _map(self._convert_arg, v) for k, v in kwargs.items()}
-        from ..functional import KerasTensor, symbolic_call
         if any(isinstance(x, KerasTensor) for x in _flatten(list(args) + list(kwargs.values()))):
             return symbolic_call(self, args, kwargs)
         for arg in _flatten(args):
@@ -538,13 +514,11 @@ class Layer:
 
     def compute_output_shape(self, *args, **kwargs):
         """The output shape for an input shape, found by calling the layer symbolically."""
-        from ..functional import KerasTensor, compute_output_spec
         inputs = _map(lambda s: KerasTensor(s, dtype=self._dtype), args[0]) if args else None
         out = compute_output_spec(self, (inputs,), {})
         return _map(lambda t: t.shape, out)
 
     def compute_output_spec(self, *args, **kwargs):
-        from ..functional import compute_output_spec
         return compute_output_spec(self, args, kwargs)
 
     # -- functional graph ---------------------------------------------------------------------
