@@ -125,10 +125,34 @@ def numpy_step(dims=DIMS, batch=BATCH):
     return mlp.step, mlp
 
 
-def tapegrad_step(dims=DIMS, batch=BATCH):
-    """tapegrad: GradientTape + keras.optimizers.Adam. Returns (step, variables)."""
-    import tapegrad as tf
-    ws, bs, x, labels = problem(dims, batch)
+def tape_loss(tf, ws, bs, x, labels):
+    """The loss, written once for tapegrad and TensorFlow (``tf`` is either: the same API)."""
+    h = x
+    for i, (w, b) in enumerate(zip(ws, bs)):
+        h = h @ w + b
+        if i < len(ws) - 1:
+            h = tf.nn.relu(h)
+    return tf.reduce_mean(tf.nn.sparse_softmax_cross_entropy_with_logits(labels=labels, logits=h))
+
+
+def jax_loss(jax, x, labels):
+    """The loss in JAX, as a function of the flat parameters ``[w0, b0, w1, b1, ...]``."""
+    jnp = jax.numpy
+
+    def loss_fn(params):
+        h = x
+        for i in range(0, len(params), 2):
+            h = h @ params[i] + params[i + 1]
+            if i < len(params) - 2:
+                h = jax.nn.relu(h)
+        logp = jax.nn.log_softmax(h)
+        return -jnp.mean(jnp.take_along_axis(logp, labels[:, None], axis=1))
+    return loss_fn
+
+
+def tape_step(tf, ws, bs, x, labels):
+    """GradientTape + keras.optimizers.Adam, written once for both libraries: ``tf`` is tapegrad
+    or TensorFlow (the same API). Returns (step, variables)."""
     ws, bs = [tf.Variable(w) for w in ws], [tf.Variable(b) for b in bs]
     variables = [v for pair in zip(ws, bs) for v in pair]
     x, labels = tf.constant(x), tf.constant(labels)
@@ -136,16 +160,17 @@ def tapegrad_step(dims=DIMS, batch=BATCH):
 
     def step():
         with tf.GradientTape() as tape:
-            h = x
-            for i, (w, b) in enumerate(zip(ws, bs)):
-                h = h @ w + b
-                if i < len(ws) - 1:
-                    h = tf.nn.relu(h)
-            loss = tf.reduce_mean(tf.nn.sparse_softmax_cross_entropy_with_logits(labels=labels, logits=h))
+            loss = tape_loss(tf, ws, bs, x, labels)
         grads = tape.gradient(loss, variables)
         opt.apply_gradients(zip(grads, variables))
         return loss
     return step, variables
+
+
+def tapegrad_step(dims=DIMS, batch=BATCH):
+    """tapegrad: GradientTape + keras.optimizers.Adam. Returns (step, variables)."""
+    import tapegrad as tf
+    return tape_step(tf, *problem(dims, batch))
 
 
 def keras_model(keras, dims, ws, bs):
@@ -192,48 +217,22 @@ def torch_step(torch, dims=DIMS, batch=BATCH):
 
 def tensorflow_steps(tf, dims=DIMS, batch=BATCH):
     """(eager step, tf.function step, Keras train_on_batch) with separate variables/optimizers."""
-    ws0, bs0, x, labels = problem(dims, batch)
-    x, labels = tf.constant(x), tf.constant(labels)
-
-    def make():
-        ws, bs = [tf.Variable(w) for w in ws0], [tf.Variable(b) for b in bs0]
-        variables = [v for pair in zip(ws, bs) for v in pair]
-        opt = tf.keras.optimizers.Adam(LR)
-
-        def step():
-            with tf.GradientTape() as tape:
-                h = x
-                for i, (w, b) in enumerate(zip(ws, bs)):
-                    h = h @ w + b
-                    if i < len(ws) - 1:
-                        h = tf.nn.relu(h)
-                loss = tf.reduce_mean(tf.nn.sparse_softmax_cross_entropy_with_logits(labels=labels, logits=h))
-            grads = tape.gradient(loss, variables)
-            opt.apply_gradients(zip(grads, variables))
-            return loss
-        return step
-
+    ws, bs, x, labels = problem(dims, batch)
+    eager, _ = tape_step(tf, ws, bs, x, labels)
+    graph, _ = tape_step(tf, ws, bs, x, labels)
     keras = tf.keras
-    model = keras_model(keras, dims, ws0, bs0)
+    model = keras_model(keras, dims, ws, bs)
     model.compile(optimizer=keras.optimizers.Adam(LR), jit_compile=False,
                   loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))
-    return make(), tf.function(make()), lambda: model.train_on_batch(x, labels)
+    x, labels = tf.constant(x), tf.constant(labels)
+    return eager, tf.function(graph), lambda: model.train_on_batch(x, labels)
 
 
 def jax_step(jax, dims=DIMS, batch=BATCH):
     jnp = jax.numpy
     ws, bs, x, labels = problem(dims, batch)
     params = [jnp.asarray(p) for pair in zip(ws, bs) for p in pair]
-    x, labels = jnp.asarray(x), jnp.asarray(labels)
-
-    def loss_fn(params):
-        h = x
-        for i in range(0, len(params), 2):
-            h = h @ params[i] + params[i + 1]
-            if i < len(params) - 2:
-                h = jax.nn.relu(h)
-        logp = jax.nn.log_softmax(h)
-        return -jnp.mean(jnp.take_along_axis(logp, labels[:, None], axis=1))
+    loss_fn = jax_loss(jax, jnp.asarray(x), jnp.asarray(labels))
 
     optax = _harness.optional("optax")
     if optax is not None:

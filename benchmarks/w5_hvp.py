@@ -12,7 +12,7 @@ Reports both times and the ratio HVP / gradient per library.
 import _harness  # noqa: F401  (pins BLAS threads before NumPy loads)
 from _harness import JAX, NUMPY, TAPEGRAD, TF_EAGER, TF_FUNCTION, TORCH, cli, interleaved_medians, peers, result
 import numpy as np
-from w3_mlp_step import BATCH, DIMS, problem
+from w3_mlp_step import BATCH, DIMS, jax_loss, problem, tape_loss
 
 
 def direction(ws, bs, seed=1):
@@ -90,12 +90,7 @@ def _tape_case(tf, ws, bs, x, labels, vecs):
     x, labels, vecs = tf.constant(x), tf.constant(labels), [tf.constant(v) for v in vecs]
 
     def loss_fn():
-        h = x
-        for i, (w, b) in enumerate(zip(ws, bs)):
-            h = h @ w + b
-            if i < len(ws) - 1:
-                h = tf.nn.relu(h)
-        return tf.reduce_mean(tf.nn.sparse_softmax_cross_entropy_with_logits(labels=labels, logits=h))
+        return tape_loss(tf, ws, bs, x, labels)
 
     def grad():
         with tf.GradientTape() as tape:
@@ -153,17 +148,7 @@ def jax_case(jax, dims=DIMS, batch=BATCH):
     ws, bs, x, labels = problem(dims, batch)
     vecs = [jnp.asarray(v) for v in direction(ws, bs)]
     params = [jnp.asarray(p) for pair in zip(ws, bs) for p in pair]
-    x, labels = jnp.asarray(x), jnp.asarray(labels)
-
-    def loss_fn(params):
-        h = x
-        for i in range(0, len(params), 2):
-            h = h @ params[i] + params[i + 1]
-            if i < len(params) - 2:
-                h = jax.nn.relu(h)
-        logp = jax.nn.log_softmax(h)
-        return -jnp.mean(jnp.take_along_axis(logp, labels[:, None], axis=1))
-
+    loss_fn = jax_loss(jax, jnp.asarray(x), jnp.asarray(labels))
     grad_fn = jax.jit(jax.grad(loss_fn))
     hvp_fn = jax.jit(lambda p, v: jax.jvp(jax.grad(loss_fn), (p,), (v,))[1])
     return {"grad": lambda: jax.block_until_ready(grad_fn(params)),
