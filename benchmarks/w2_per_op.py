@@ -39,8 +39,8 @@ def numpy_step():
     return step
 
 
-def tapegrad_step(steps=STEPS):
-    import tapegrad as tf
+def tape_step(tf, steps=STEPS):
+    """The step, written once for tapegrad and TensorFlow (``tf`` is either: the same API)."""
     x, a, b = data()
     x, a, b = tf.constant(x), tf.Variable(a), tf.Variable(b)
 
@@ -54,6 +54,11 @@ def tapegrad_step(steps=STEPS):
     return step
 
 
+def tapegrad_step(steps=STEPS):
+    import tapegrad as tf
+    return tape_step(tf, steps)
+
+
 def torch_step(torch):
     x, a, b = (torch.tensor(v) for v in data())
     a.requires_grad_(True)
@@ -64,20 +69,6 @@ def torch_step(torch):
         for _ in range(STEPS):
             y = torch.tanh(y * a + b)
         return torch.autograd.grad(y.sum(), [a, b])
-    return step
-
-
-def tensorflow_step(tf):
-    x, a, b = data()
-    x, a, b = tf.constant(x), tf.Variable(a), tf.Variable(b)
-
-    def step():
-        with tf.GradientTape() as tape:
-            y = x
-            for _ in range(STEPS):
-                y = tf.tanh(y * a + b)
-            loss = tf.reduce_sum(y)
-        return tape.gradient(loss, [a, b])
     return step
 
 
@@ -101,7 +92,7 @@ def jax_step(jax):
 def measure(quick=False):
     notes = []
     candidates = {NUMPY: numpy_step(), TAPEGRAD: tapegrad_step()}
-    makers = {"torch": (TORCH, torch_step), "tensorflow": (TF_EAGER, tensorflow_step), "jax": (JAX, jax_step)}
+    makers = {"torch": (TORCH, torch_step), "tensorflow": (TF_EAGER, tape_step), "jax": (JAX, jax_step)}
     for module, lib in peers(makers, notes).items():
         column, make = makers[module]
         candidates[column] = make(lib)

@@ -47,8 +47,9 @@ def numpy_case():
     return {"all": lambda: grads(every), "last": lambda: grads({DEPTH - 1}), "first": lambda: grads({0})}
 
 
-def tapegrad_case(**size):
-    import tapegrad as tf
+def tape_case(tf, **size):
+    """The recorded forward and the three gradient calls, written once for tapegrad and
+    TensorFlow (``tf`` is either: the same API)."""
     ws, bs, x = weights(**size)
     ws = [tf.Variable(w) for w in ws]
     bs = [tf.Variable(b) for b in bs]
@@ -60,6 +61,11 @@ def tapegrad_case(**size):
     every = [v for pair in zip(ws, bs) for v in pair]
     return {"all": lambda: tape.gradient(loss, every), "last": lambda: tape.gradient(loss, [ws[-1], bs[-1]]),
             "first": lambda: tape.gradient(loss, [ws[0], bs[0]])}
+
+
+def tapegrad_case(**size):
+    import tapegrad as tf
+    return tape_case(tf, **size)
 
 
 def torch_case(torch):
@@ -77,24 +83,10 @@ def torch_case(torch):
     return {"all": lambda: grad(every), "last": lambda: grad([ws[-1], bs[-1]]), "first": lambda: grad([ws[0], bs[0]])}
 
 
-def tensorflow_case(tf):
-    ws, bs, x = weights()
-    ws = [tf.Variable(w) for w in ws]
-    bs = [tf.Variable(b) for b in bs]
-    with tf.GradientTape(persistent=True) as tape:
-        h = tf.constant(x)
-        for w, b in zip(ws, bs):
-            h = tf.nn.relu(h @ w + b)
-        loss = tf.reduce_mean(tf.square(h))
-    every = [v for pair in zip(ws, bs) for v in pair]
-    return {"all": lambda: tape.gradient(loss, every), "last": lambda: tape.gradient(loss, [ws[-1], bs[-1]]),
-            "first": lambda: tape.gradient(loss, [ws[0], bs[0]])}
-
-
 def measure(quick=False):
     notes = ["JAX: no recorded forward pass to differentiate again (see the module docstring): not run"]
     libraries = {NUMPY: numpy_case, TAPEGRAD: tapegrad_case}
-    makers = {"torch": (TORCH, torch_case), "tensorflow": (TF_EAGER, tensorflow_case)}
+    makers = {"torch": (TORCH, torch_case), "tensorflow": (TF_EAGER, tape_case)}
     for module, lib in peers(makers, notes).items():
         column, make = makers[module]
         libraries[column] = lambda make=make, lib=lib: make(lib)

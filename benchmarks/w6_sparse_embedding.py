@@ -27,26 +27,8 @@ def batches(n_rows, count=8):
             for _ in range(count)]
 
 
-def tapegrad_step(n_rows, make_optimizer):
-    import tapegrad as tf
-    from tapegrad import keras
-    emb, dense = keras.layers.Embedding(n_rows, DIM), keras.layers.Dense(1)
-    opt = make_optimizer(keras)
-    data = batches(n_rows)
-    position = [0]
-
-    def step():
-        ids, y = data[position[0] % len(data)]
-        position[0] += 1
-        with tf.GradientTape() as tape:
-            out = dense(tf.reduce_mean(emb(ids), axis=1))
-            loss = tf.reduce_mean(tf.square(out - y))
-        variables = emb.trainable_weights + dense.trainable_weights
-        opt.apply_gradients(zip(tape.gradient(loss, variables), variables))
-    return step
-
-
-def tensorflow_step(tf, n_rows, make_optimizer):
+def tape_step(tf, n_rows, make_optimizer):
+    """One step, written once for tapegrad and TensorFlow/Keras (``tf`` is either: the same API)."""
     emb, dense = tf.keras.layers.Embedding(n_rows, DIM), tf.keras.layers.Dense(1)
     opt = make_optimizer(tf.keras)
     data = batches(n_rows)
@@ -61,6 +43,11 @@ def tensorflow_step(tf, n_rows, make_optimizer):
         variables = emb.trainable_weights + dense.trainable_weights
         opt.apply_gradients(zip(tape.gradient(loss, variables), variables))
     return step
+
+
+def tapegrad_step(n_rows, make_optimizer):
+    import tapegrad as tf
+    return tape_step(tf, n_rows, make_optimizer)
 
 
 OPTIMIZERS = {  # name -> (tapegrad optimizer, TensorFlow/Keras optimizer or None)
@@ -84,8 +71,8 @@ def measure(quick=False):
                 f"{values[TAPEGRAD]:.2f}"]
         table.append(line)
         if tf is not None and make_tf is not None:
-            t = interleaved_medians({"small": tensorflow_step(tf, SMALL, make_tf),
-                                     "big": tensorflow_step(tf, BIG, make_tf)}, repeats=repeats, min_time=0.2)
+            t = interleaved_medians({"small": tape_step(tf, SMALL, make_tf),
+                                     "big": tape_step(tf, BIG, make_tf)}, repeats=repeats, min_time=0.2)
             values[TF_EAGER] = t["big"] / t["small"]
             table.append([name, "TF 2.21 / Keras 3 eager", f"{t['small'] * 1e3:.2f}", f"{t['big'] * 1e3:.2f}",
                           f"{values[TF_EAGER]:.2f}"])
