@@ -4,7 +4,9 @@ broadcasting op come for free.
 """
 import numpy as np
 
-from .registry import defop
+from .errors import InvalidArgumentError
+from .registry import defop, export
+from .tensor import TensorLike
 
 
 def reduced_axes(from_shape, to_shape):
@@ -35,4 +37,25 @@ def _broadcast_to_forward(x, shape):
 broadcast_to = defop(
     "broadcast_to", _broadcast_to_forward,
     lambda g, ans, needs, x, shape: (sum_to_shape(g, shape=np.shape(x)),),
-    api=("broadcast_to",), save_output=False)
+    save_output=False)
+
+
+@export("broadcast_to")
+def broadcast_to_public(input, shape, name=None):
+    """``input`` broadcast to ``shape``, as ``tf.broadcast_to`` (the gradient sums back).
+
+    >>> import tapegrad as tf
+    >>> tf.broadcast_to(tf.constant([1.0, 2.0]), [2, 2]).numpy().tolist()
+    [[1.0, 2.0], [1.0, 2.0]]
+    """
+    value = input._value if isinstance(input, TensorLike) else np.asarray(input)
+    if isinstance(shape, TensorLike):
+        shape = shape._value.tolist()
+    target = tuple(int(d) for d in np.asarray(shape).reshape(-1))
+    try:
+        if np.broadcast_shapes(value.shape, target) != target:
+            raise ValueError
+    except ValueError:
+        raise InvalidArgumentError(f"broadcast_to: a tensor of shape {list(value.shape)} cannot be broadcast "
+                                   f"to shape {list(target)}") from None
+    return broadcast_to(input, shape=target)

@@ -20,7 +20,7 @@ import numbers
 import numpy as np
 
 from . import dtypes
-from .errors import InvalidArgumentError
+from .errors import InvalidArgumentError, OpError
 from . import numerics
 from .graph import read_node, record, state
 from .tensor import Tensor, TensorLike, new_tensor, to_array
@@ -36,10 +36,12 @@ API = {}        # public name ("exp", "math.exp", "nn.relu") -> function
 class Op:
     """A registered primitive: its forward, its VJP and what its backward pass must keep."""
 
-    __slots__ = ("name", "forward", "vjp", "broadcasting", "save_inputs", "save_output", "notes", "api")
+    __slots__ = ("name", "forward", "vjp", "broadcasting", "save_inputs", "save_output", "notes", "api",
+                 "kinds")
 
-    def __init__(self, name, forward, vjp, broadcasting, save_inputs, save_output, notes, api):
+    def __init__(self, name, forward, vjp, broadcasting, save_inputs, save_output, notes, api, kinds=None):
         self.name = name
+        self.kinds = kinds  # dtype kinds TF's kernel accepts ("fc": float and complex), None: any
         self.forward = forward
         self.vjp = vjp
         self.broadcasting = broadcasting
@@ -74,17 +76,20 @@ def namespace(prefix):
 
 
 def defop(name, forward, vjp, *, arity="nary", api=(), broadcasting=False, save_inputs=True,
-          save_output=True, notes="", doc=None):
+          save_output=True, notes="", doc=None, kinds=None):
     """Register a primitive and return the function that applies it.
 
     ``arity``: "unary" and "binary" get dispatchers specialised for speed (binary ones also
     apply TensorFlow's operand dtype rules); "nary" takes any tensors positionally and the
     op's non-tensor arguments as keywords. ``vjp=None`` marks the op not differentiable: its
     output is never recorded, so a gradient through it is None (as TF's floor, argmax).
+    ``kinds``: the NumPy dtype kinds the op accepts, as TensorFlow's kernel lists them ("fc" for
+    exp: an int32 input raises InvalidArgumentError as in TF); None accepts any (unary and
+    binary dispatch check it).
     """
     if name in REGISTRY:
         raise ValueError(f"op {name!r} is registered twice")
-    op = Op(name, forward, vjp, broadcasting, save_inputs, save_output, notes, tuple(api))
+    op = Op(name, forward, vjp, broadcasting, save_inputs, save_output, notes, tuple(api), kinds)
     REGISTRY[name] = op
     fn = {"unary": _unary, "binary": _binary, "nary": _nary}[arity](op)
     fn.__name__ = fn.__qualname__ = name
@@ -193,6 +198,23 @@ def binary_operands(x, y, active, op_name):
     return xv, xn, yv, yn
 
 
+def _refused_dtype(op, value):
+    name = dtypes.FROM_NUMPY.get(value.dtype)
+    allowed = sorted(d.name for d in dtypes.ALL if d._np.kind in op.kinds)
+    return InvalidArgumentError(
+        f"{op.name}: Value for attr 'T' of {name.name if name else value.dtype} is not in the list of allowed "
+        f"values: {', '.join(allowed)} (input of shape {list(value.shape)}); cast it first")
+
+
+def _forward_error(op, error, inputs):
+    """NumPy's error inside a forward, re-raised as TensorFlow's class naming the op and inputs."""
+    seen = ", ".join(f"{dtypes.FROM_NUMPY[v.dtype].name if v.dtype in dtypes.FROM_NUMPY else v.dtype} "
+                     f"{list(v.shape)}" for v in map(np.asarray, inputs))
+    text = str(error)
+    what = "the input shapes do not broadcast together" if "broadcast" in text else text
+    return InvalidArgumentError(f"{op.name}: {what}; got inputs {seen}")
+
+
 # -- dispatchers ----------------------------------------------------------------------------
 
 def _finish(op, parents, inputs, out, static, active):
@@ -232,7 +254,15 @@ def _unary(op):
             xn = x._node
         else:
             xv, xn = operand(x, active)
-        out = forward(xv)
+        kinds = op.kinds  # (read per call: an op family may set it after defining the op)
+        if kinds is not None and xv.dtype.kind not in kinds:
+            raise _refused_dtype(op, xv)
+        try:  # (free in CPython 3.11+ when nothing is raised)
+            out = forward(xv)
+        except OpError:
+            raise
+        except (ValueError, TypeError, IndexError) as e:
+            raise _forward_error(op, e, (xv,)) from e
         if numerics.enabled:
             numerics.check_output(name_, out)
         if out.__class__ is not _ndarray:
@@ -271,7 +301,17 @@ def _binary(op):
                 binary_operands(x, y, active, name_)  # raises the dtype error
         else:
             xv, xn, yv, yn = binary_operands(x, y, active, name_)
-        out = forward(xv, yv)
+        kinds = op.kinds
+        if kinds is not None:
+            v = xv if xv.__class__ is _ndarray else yv
+            if v.__class__ is _ndarray and v.dtype.kind not in kinds:
+                raise _refused_dtype(op, v)
+        try:
+            out = forward(xv, yv)
+        except OpError:
+            raise
+        except (ValueError, TypeError, IndexError) as e:
+            raise _forward_error(op, e, (xv, yv)) from e
         if out.__class__ is not _ndarray:
             out = _asarray(out)
         if numerics.enabled:
@@ -315,7 +355,12 @@ def _nary(op):
                 v, n = operand(a, active)
                 values.append(v)
                 parents.append(n)
-        out = forward(*values, **static)
+        try:
+            out = forward(*values, **static)
+        except OpError:
+            raise
+        except (ValueError, TypeError, IndexError) as e:
+            raise _forward_error(op, e, values) from e
         if numerics.enabled:
             numerics.check_output(op.name, out)
         return _finish(op, tuple(parents), tuple(values), out, static or None, active)

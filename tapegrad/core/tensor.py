@@ -229,6 +229,8 @@ class Reference:
 def _infer_python_dtype(value):
     """TensorFlow's dtype for a Python scalar or nested list: float32, int32/int64, bool, complex128."""
     flat = np.asarray(value, dtype=object).ravel() if isinstance(value, (list, tuple)) else (value,)
+    if len(flat) == 0:
+        return np.dtype(np.float32)  # TF: an empty list is float32
     kind = "b"
     big = False
     for x in flat:
@@ -267,13 +269,14 @@ def to_array(value, dtype=None, copy=False):
                 f"tensor of dtype {dtypes.FROM_NUMPY[arr.dtype].name}; use tapegrad.cast to convert")
         return arr.copy() if copy else arr
     if isinstance(value, (np.ndarray, np.generic)):
-        arr = np.array(value, dtype=dtype, copy=True) if (copy or dtype is not None) else np.asarray(value)
-        _check_supported(arr, value)
-        return arr
+        _check_supported(np.asarray(value), value)  # before a cast could hide an object/str array
+        return np.array(value, dtype=dtype, copy=True) if (copy or dtype is not None) else np.asarray(value)
     if dtype is None:
         dtype = _infer_python_dtype(value)
-    elif np.dtype(dtype).kind in "iub":
-        _refuse_lossy(value, np.dtype(dtype))
+    else:
+        _infer_python_dtype(value)  # refuses None, strings and ragged lists whatever the dtype
+        if np.dtype(dtype).kind in "iub":
+            _refuse_lossy(value, np.dtype(dtype))
     try:
         arr = np.array(value, dtype=dtype)
     except (ValueError, TypeError) as e:

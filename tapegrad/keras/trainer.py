@@ -219,6 +219,8 @@ class Trainer:
         if not hasattr(optimizer, "apply_gradients"):
             from . import optimizers
             optimizer = optimizers.get(optimizer)
+        if loss is not None and str(loss).lower() not in ("crossentropy", "ce"):
+            losses_module.get(loss)  # an unknown loss is an error now, not at the first step (beyond Keras 3)
         object.__setattr__(self, "optimizer", optimizer)
         object.__setattr__(self, "loss", loss)
         object.__setattr__(self, "_compile_loss", None)

@@ -144,6 +144,9 @@ def _check_matmul(av, bv, transpose_a, transpose_b):
     if av.dtype != bv.dtype:
         raise InvalidArgumentError(f"matmul: the inputs' dtypes differ: {dtype_name(av.dtype)} and "
                                    f"{dtype_name(bv.dtype)}; cast one of them")
+    if av.dtype.kind not in "fciu":
+        raise InvalidArgumentError(f"matmul: Value for attr 'T' of {dtype_name(av.dtype)} is not in the list of "
+                                   f"allowed values (numeric dtypes); cast the inputs first")
     if av.ndim == 2 and bv.ndim == 2:
         return
     try:

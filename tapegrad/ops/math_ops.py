@@ -559,3 +559,16 @@ is_nan = defop("is_nan", np.isnan, None, arity="unary", api=("math.is_nan",), no
 is_inf = defop("is_inf", np.isinf, None, arity="unary", api=("math.is_inf",), notes="bool; no gradient.")
 is_finite = defop("is_finite", np.isfinite, None, arity="unary", api=("math.is_finite",),
                   notes="bool; no gradient.")
+
+
+# -- the dtypes TensorFlow's kernels accept -----------------------------------------------------
+# TF refuses ``exp`` of an int32 tensor and ``add`` of two bools ("Value for attr 'T' ... is not in
+# the list of allowed values"); NumPy would silently promote. One kind check per call.
+for _fn in (sqrt, rsqrt, exp, expm1, log, log1p, sigmoid, softplus, softsign, erf, erfc, sin, cos, tan,
+            asin, acos, atan, atan2, sinh, cosh, tanh, asinh, acosh, atanh, floor, ceil, reciprocal):
+    _fn.op.kinds = "fc"
+for _fn in (add, subtract, multiply, divide, negative, abs, square, pow, maximum, minimum, squared_difference):
+    _fn.op.kinds = "fciu"
+for _fn in (logical_and, logical_or, logical_xor, logical_not):
+    _fn.op.kinds = "b"
+del _fn

@@ -1,19 +1,10 @@
-"""Input validation that belongs to the engine (tapegrad/core), one test per gap the op fuzz
-test accepts for now (``fuzz_support.ENGINE_GAPS``).
-
-Each test asserts TensorFlow's behaviour and is a strict xfail: when the engine change lands
-(described in docs/reliability.md, "Open engine changes") the test passes, pytest reports the
-XPASS as a failure, and the marker (and the matching allowance in the fuzz test) must go.
-"""
+"""Input validation that belongs to the engine (tapegrad/core): one test per gap the op fuzz
+test found there (they were strict xfails until the engine changes landed)."""
 import pytest
 
 import tapegrad as tf
 from tapegrad import errors
 
-engine_gap = pytest.mark.xfail(strict=True, reason="needs an engine change in tapegrad/core (see docs/reliability.md)")
-
-
-@engine_gap
 def test_forward_errors_name_the_op():
     # The binary dispatcher calls np.add directly; NumPy's "operands could not be broadcast
     # together with shapes (2,3) (4,)" reaches the user without the op's name (TF: InvalidArgumentError
@@ -24,7 +15,6 @@ def test_forward_errors_name_the_op():
         tf.negative(tf.constant([True]))  # NumPy's TypeError about booleans, without the op's name
 
 
-@engine_gap
 def test_none_and_strings_next_to_a_tensor_are_refused():
     # The core converts a non-tensor operand with NumPy given the tensor's dtype:
     # np.array(None, float32) is nan and np.array("abc", bool) is True, silently.
@@ -35,26 +25,22 @@ def test_none_and_strings_next_to_a_tensor_are_refused():
             call()
 
 
-@engine_gap
 def test_assigning_none_to_a_variable_is_refused():
     v = tf.Variable([1.0, 2.0])
     with pytest.raises((TypeError, ValueError)):
         v.assign([None, None])
 
 
-@engine_gap
 def test_an_empty_list_is_float32():
     assert tf.constant([]).dtype == tf.float32  # TF: float32; the core infers bool
 
 
-@engine_gap
 def test_broadcast_to_checks_the_shape():
     # tf.broadcast_to is the core primitive itself (no public wrapper validates): NumPy raises.
     with pytest.raises(errors.InvalidArgumentError, match="broadcast_to"):
         tf.broadcast_to(tf.ones([3]), [2, 2])
 
 
-@engine_gap
 @pytest.mark.parametrize("call", [
     lambda: tf.exp(tf.constant([1, 2])),                        # float-only kernels
     lambda: tf.sqrt(tf.constant([4])),

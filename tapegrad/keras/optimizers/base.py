@@ -25,6 +25,8 @@ import warnings
 
 import numpy as np
 
+from ...core.variable import Variable as TapegradVariable
+
 from ... import optim
 from ...core.indexed_slices import IndexedSlices
 from ...core.tensor import Tensor, TensorLike
@@ -343,6 +345,10 @@ class Optimizer:
             variables = self._trainable_variables
         else:
             variables = list(trainable_variables)
+            for v in variables:
+                if not isinstance(v, TapegradVariable):
+                    raise TypeError(f"{type(self).__name__}.apply_gradients: expected (gradient, Variable) pairs, "
+                                    f"got a {type(v).__name__} where a Variable should be: {v!r:.80}")
             if not self.built:
                 self.build(variables)
         index = self._index
