@@ -5,7 +5,7 @@ broadcasting op come for free.
 import numpy as np
 
 from .errors import InvalidArgumentError
-from .registry import defop, export
+from .registry import convert_to_tensor, defop, export
 from .tensor import TensorLike
 
 
@@ -48,7 +48,9 @@ def broadcast_to_public(input, shape, name=None):
     >>> tf.broadcast_to(tf.constant([1.0, 2.0]), [2, 2]).numpy().tolist()
     [[1.0, 2.0], [1.0, 2.0]]
     """
-    value = input._value if isinstance(input, TensorLike) else np.asarray(input)
+    if not isinstance(input, TensorLike):
+        input = convert_to_tensor(input)
+    value = input._value
     if isinstance(shape, TensorLike):
         shape = shape._value.tolist()
     target = tuple(int(d) for d in np.asarray(shape).reshape(-1))
