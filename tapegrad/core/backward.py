@@ -13,7 +13,7 @@ import numpy as np
 
 from . import numerics
 from .graph import state
-from .tensor import Tensor, new_tensor
+from .tensor import new_tensor
 from .variable import Variable
 from .broadcast import _sum_to_shape_forward, sum_to_shape
 from .indexed_slices import IndexedSlices, densify

@@ -206,7 +206,7 @@ def matvec(a, b, transpose_a=False, adjoint_a=False, a_is_sparse=False, b_is_spa
     a, b = _same_dtype("linalg.matvec", a, b)
     bv = _value(b)
     if bv.ndim < 1:
-        raise InvalidArgumentError(f"linalg.matvec: b must have rank >= 1, got a scalar")
+        raise InvalidArgumentError("linalg.matvec: b must have rank >= 1, got a scalar")
     col = _reshape(b, shape=bv.shape + (1,))
     out = matmul(a, col, transpose_a=transpose_a, adjoint_a=adjoint_a)
     return _reshape(out, shape=tuple(np.shape(out))[:-1])
