@@ -12,7 +12,7 @@ no recursion and no sort):
 import numpy as np
 
 from . import numerics
-from .graph import state
+from .state import state
 from .tensor import new_tensor
 from .variable import Variable
 from .broadcast import _sum_to_shape_forward, sum_to_shape

@@ -4,11 +4,10 @@ import functools
 import numpy as np
 
 from . import nest
-from .graph import refresh_active, state
+from .state import refresh_active, state
 from .registry import Op, operand, _finish, convert_to_tensor
 from .tape import GradientTape
 from .tensor import TensorLike, new_tensor
-from .variable import Variable
 
 
 def stop_gradient(input, name=None):
@@ -96,4 +95,4 @@ def custom_gradient(f=None):
     return wrapped
 
 
-__all__ = ["custom_gradient", "stop_gradient", "Variable"]
+__all__ = ["custom_gradient", "stop_gradient"]

@@ -9,7 +9,7 @@ list of its nodes, so a node pointing back at its tape would make a reference cy
 would wait for the garbage collector instead of being freed when the tape goes.
 """
 from . import numerics
-from .state import note_dead_end, refresh_active, state  # noqa: F401  (re-exported)
+from .state import note_dead_end
 from .tensor import new_tensor
 
 

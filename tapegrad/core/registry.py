@@ -22,7 +22,8 @@ import numpy as np
 from . import dtypes
 from .errors import InvalidArgumentError, OpError
 from . import numerics
-from .graph import read_node, record, state
+from .graph import read_node, record
+from .state import state
 from .tensor import Tensor, TensorLike, new_tensor, to_array
 from .variable import VARIABLE_TYPES, Variable
 

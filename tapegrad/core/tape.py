@@ -11,7 +11,8 @@ from .backward import backward
 from .explain import explain
 from .indexed_slices import IndexedSlices
 from .registry import convert_to_tensor
-from .graph import Node, refresh_active, state
+from .graph import Node
+from .state import refresh_active, state
 from .tensor import Tensor, TensorLike, new_tensor
 from .variable import Variable
 

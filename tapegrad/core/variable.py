@@ -13,6 +13,7 @@ import numpy as np
 
 from . import dtypes
 from .errors import InvalidArgumentError
+from .graph import read_node
 from .state import note_dead_end, state
 from .tensor import TensorLike, TensorShape, new_tensor, to_array, _numpy_text
 
@@ -145,7 +146,6 @@ class Variable(TensorLike):
     # -- reading --------------------------------------------------------------------------
     def read_value(self):
         """The current value as a Tensor (recorded as a read by watching tapes)."""
-        from .graph import read_node
         active = state.active
         return new_tensor(self._value, read_node(self, active) if active else None)
 

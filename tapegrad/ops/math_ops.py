@@ -511,7 +511,7 @@ ceil = defop("ceil", np.ceil, None, arity="unary", api=("math.ceil",), notes="No
 rint = defop("rint", np.rint, None, arity="unary", api=("math.rint",),
              notes="Half to even. No gradient (None).")
 
-from .array_ops import where, _where3 as _where, _zeros_like, _ones_like, cast_  # noqa: E402,F401  (rules)
+from .array_ops import _where3 as _where, _zeros_like, _ones_like, cast_  # noqa: E402,F401  (rules)
 
 
 # -- no gradient: integer division, comparisons, logic, predicates ------------------------------

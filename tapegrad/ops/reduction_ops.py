@@ -13,7 +13,7 @@ from ..core.gradients import stop_gradient
 from ..core.registry import defop, export, convert_to_tensor
 from ..core.tensor import TensorLike, to_array
 from ._util import dtype_name, normalize_axis, np_dtype, static_value
-from .array_ops import _reshape, _transpose, cast_, _zeros_like, _ones_like
+from .array_ops import _reshape, _transpose, cast_, _zeros_like, _ones_like, where
 from ..core.broadcast import broadcast_to
 from . import math_ops as m
 
@@ -283,7 +283,7 @@ def _cumulative_logsumexp_vjp(g, ans, needs, x, axis, exclusive, reverse):
     grads = []
     for part in (g, -g):
         positive = m.greater(part, 0)
-        log_part = m.where(positive, m.log(m.where(positive, part, _ones_like(part))), lowest)
+        log_part = where(positive, m.log(where(positive, part, _ones_like(part))), lowest)
         grads.append(m.exp(_cumulative_logsumexp(log_part - ans, axis=axis, exclusive=exclusive,
                                                  reverse=not reverse) + x))
     return (grads[0] - grads[1],)
