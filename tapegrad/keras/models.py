@@ -233,6 +233,7 @@ class Sequential(Model):
                 and getattr(layer, "_input_shape_arg", None) is not None):
             self._layers.append(InputLayer(shape=layer._input_shape_arg, batch_size=layer._batch_size_arg))
         self._track(layer)
+        self._forget_optimizer_state()
         if rebuild:
             self._maybe_rebuild()
         else:
@@ -242,6 +243,7 @@ class Sequential(Model):
     def pop(self, rebuild=True):
         """Remove and return the last layer."""
         layer = self._layers.pop()
+        self._forget_optimizer_state()
         object.__setattr__(self, "built", False)
         object.__setattr__(self, "_functional", None)
         if rebuild:
@@ -276,6 +278,10 @@ class Sequential(Model):
             x = layer(x)
         object.__setattr__(self, "_functional", Functional(inputs=inputs, outputs=x))
         object.__setattr__(self, "_build_input_shape", tuple(self._layers[0].batch_shape))
+
+    def _unbuilt_input_dtype(self):
+        # build() gives an unbuilt stack an input of its first layer's dtype
+        return self._layers[0]._dtype if self._layers else None
 
     def call(self, inputs, training=None, mask=None):
         x = inputs
