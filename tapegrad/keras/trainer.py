@@ -465,8 +465,10 @@ class Trainer:
         """``x`` shaped as the model's inputs: a one-entry list/tuple, or a dict keyed by input names,
         unwrapped or ordered; integer and bool arrays cast to a floating input's dtype (Keras casts
         at the model's inputs). A model that does not know its inputs (subclassed) gets ``x`` as is."""
+        if x is None or (type(x) is np.ndarray and x.dtype.kind == "f"):
+            return x  # the common case, kept cheap: train_on_batch runs this every step
         inputs = self._known_inputs()
-        if inputs is None or x is None:
+        if inputs is None:
             return x
         if isinstance(x, dict) and not isinstance(getattr(self, "_inputs_struct", None), dict):
             names = [getattr(t, "name", None) for t in inputs]
