@@ -183,11 +183,11 @@ class _DataHandler:
     sample_weight)`` tuples; it runs ``steps`` batches per epoch, or until it is exhausted."""
 
     def __init__(self, model, where, x, y=None, sample_weight=None, batch_size=None, steps=None, shuffle=False,
-                 repeat=False, class_weight=None):
+                 repeat=False, class_weight=None, names=("batch_size", "steps")):
         self.model, self.where, self.class_weight = model, where, class_weight
         self.exhausted = False
-        batch_size = _count(batch_size, "batch_size", where)
-        steps = _count(steps, "steps_per_epoch" if where == "Model.fit" else "steps", where)
+        batch_size = _count(batch_size, names[0], where)
+        steps = _count(steps, names[1], where)
         if _is_generator(x):
             for arg, value in (("y", y), ("sample_weight", sample_weight)):
                 if value is not None:
@@ -202,6 +202,11 @@ class _DataHandler:
         self.x = model._standardize_x(_to_numpy(x, "x", where), where)
         self.y = model._standardize_y(_to_numpy(y, "y", where), where)
         self.sample_weight = _to_numpy(sample_weight, "sample_weight", where)
+        for arg, value in (("x", self.x), ("y", self.y), ("sample_weight", self.sample_weight)):
+            for a in _flat(value):
+                if a.dtype.kind not in "biufc":
+                    raise ValueError(f"{where}: `{arg}` holds {a.dtype} values; expected numbers (a bool, integer "
+                                     f"or float array)")
         self.n = _num_samples(self.x, self.y, self.sample_weight, where=where)
         if class_weight is not None:
             self.sample_weight = _class_weight_to_sample_weight(self.y, class_weight, self.sample_weight, where)
@@ -555,11 +560,13 @@ class Trainer:
                 (x, y, sample_weight), validation_data = train_validation_split((x, y, sample_weight),
                                                                                 validation_split)
         data = _DataHandler(self, where, x, y, sample_weight, batch_size, steps_per_epoch, shuffle, repeat=True,
-                            class_weight=class_weight)
+                            class_weight=class_weight, names=("batch_size", "steps_per_epoch"))
         val = None
         if validation_data is not None:
             vx, vy, vsw = (validation_data, None, None) if _is_generator(validation_data) else _unpack(validation_data)
-            val = _DataHandler(self, where, vx, vy, vsw, validation_batch_size or batch_size, validation_steps)
+            val = _DataHandler(self, where, vx, vy, vsw, validation_batch_size or batch_size, validation_steps,
+                               names=("validation_batch_size" if validation_batch_size else "batch_size",
+                                      "validation_steps"))
         cbs = self._callback_list(callbacks, verbose, where, add_history=True, epochs=epochs, steps=data.steps)
         object.__setattr__(self, "stop_training", False)
         object.__setattr__(self, "_in_fit", True)
