@@ -289,8 +289,9 @@ def _check_name(identifier, arg, module):
     """An unknown loss/metric name is a ValueError naming the argument and the known names."""
     if isinstance(identifier, str) and identifier not in module.ALL_OBJECTS_DICT:
         known = sorted(n for n in module.ALL_OBJECTS_DICT if n[0].islower())
-        raise ValueError(f"compile: unknown {arg} {identifier!r} (`{arg}` argument). Known names: {', '.join(known)}; "
-                         f"or pass a {'Loss' if arg == 'loss' else 'Metric'} object or a function.")
+        kind = "loss" if arg == "loss" else "metric"
+        raise ValueError(f"Could not interpret {kind} identifier: {identifier} (compile's `{arg}` argument). Known "
+                         f"names: {', '.join(known)}; or pass a {kind.capitalize()} object or a function.")
     module.get(identifier)
 
 
