@@ -30,6 +30,7 @@ from .. import backend, initializers, regularizers
 from ..functional import KerasTensor, _flatten, _map, compute_output_spec, symbolic_call
 from ..serialization import serialize_keras_object
 from ..variables import Variable
+from .arguments import constraint as _constraint, dtype_arg, shape_arg
 
 # Attributes the tracker must not look at (set through object.__setattr__ in __init__).
 _CONTEXT_ARGS = ("training",)
@@ -105,12 +106,6 @@ class TrackedList(list):
         return self
 
 
-def _dtype_name(dtype):
-    if isinstance(dtype, dict):  # a serialised DTypePolicy
-        return dtype.get("config", {}).get("name", backend.floatx())
-    return backend.standardize_dtype(dtype)
-
-
 class Layer:
     """Base class of every layer: subclass it, create weights in ``build``, compute in ``call``.
 
@@ -158,7 +153,7 @@ class Layer:
         if kwargs:
             raise ValueError(f"Unrecognized keyword arguments passed to {type(self).__name__}: {kwargs}")
         internal = {
-            "name": name, "built": False, "_trainable": bool(trainable), "_dtype": _dtype_name(dtype),
+            "name": name, "built": False, "_trainable": bool(trainable), "_dtype": dtype_arg(type(self), name, dtype),
             "autocast": bool(autocast), "_parent_path": None, "_path": None, "_losses": [],
             "_inbound_nodes": [], "_build_input_shape": None, "_called": False, "supports_masking": False,
             "input_spec": None, "_lock": False,
@@ -248,7 +243,7 @@ class Layer:
             shape = args[0]
             initializer = args[1] if len(args) > 1 else initializer
             dtype = args[2] if len(args) > 2 else dtype
-        shape = () if shape is None else tuple(int(d) for d in shape)
+        shape = () if shape is None else shape_arg(self, "shape", shape)
         dtype = backend.standardize_dtype(dtype if dtype is not None else self._dtype)
         if initializer is None:
             initializer = "glorot_uniform" if "float" in dtype else "zeros"
@@ -609,8 +604,3 @@ def _wrap_build(build):
     build_wrapper._keras_build = True
     return build_wrapper
 
-
-def _constraint(constraint):
-    if constraint is None or callable(constraint):
-        return constraint
-    raise ValueError(f"Could not interpret constraint identifier: {constraint!r}")
