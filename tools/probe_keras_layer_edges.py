@@ -39,6 +39,7 @@ def main():
             record["cases"][name] = {"outcome": type(e).__name__, "message": text.splitlines()[0][:300] if text else ""}
         else:
             record["cases"][name] = {"outcome": "ok", "result": out}
+    record["summaries"] = {name: cases.summary_text(keras, np, name) for name in sorted(cases.SUMMARIES)}
     OUT.write_text(json.dumps(record, indent=1, sort_keys=True) + "\n")
     print(f"{len(record['cases'])} cases -> {OUT}")
 

@@ -203,3 +203,52 @@ CASES["call/Embedding/negative_index"] = lambda keras, np: _shape(
 def run(keras, np, name):
     """Run case ``name`` with ``keras`` (Keras 3 or tapegrad.keras); its result, or its exception."""
     return CASES[name](keras, np)
+
+
+# -- summaries: the text of model.summary() ---------------------------------------------------------
+def _sequential(keras, np, fit):
+    model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(4), keras.layers.Dropout(0.5),
+                              keras.layers.BatchNormalization(), keras.layers.Dense(1)])
+    model.compile(optimizer=keras.optimizers.SGD(momentum=0.9), loss="mse")
+    if fit:
+        model.fit(np.ones((8, 3), "float32"), np.ones((8, 1), "float32"), epochs=1, verbose=0)
+    return model
+
+
+def _subclassed(keras, np):
+    class TwoDense(keras.Model):
+        def __init__(self, **kwargs):
+            super().__init__(**kwargs)
+            self.hidden = keras.layers.Dense(4)
+            self.out = keras.layers.Dense(2)
+
+        def call(self, x):
+            return self.out(self.hidden(x))
+    model = TwoDense()
+    model(np.ones((5, 3), "float32"))
+    return model
+
+
+def _frozen(keras, np):
+    model = keras.Sequential([keras.Input((2, 3)), keras.layers.Flatten(), keras.layers.Dense(2)])
+    model.layers[-1].trainable = False
+    return model
+
+
+SUMMARIES = {
+    "compiled_not_fitted": (lambda keras, np: _sequential(keras, np, fit=False), {}),
+    "fitted": (lambda keras, np: _sequential(keras, np, fit=True), {}),
+    "subclassed_after_call": (_subclassed, {}),
+    "empty_names": (lambda keras, np: keras.Sequential([keras.Input((3,)), keras.layers.Dense(2, name="")], name=""),
+                    {}),
+    "show_trainable": (_frozen, {"show_trainable": True}),
+}
+
+
+def summary_text(keras, np, name):
+    """The text ``model.summary()`` prints for summary case ``name`` (names counted from a fresh session)."""
+    keras.backend.clear_session()
+    make, options = SUMMARIES[name]
+    lines = []
+    make(keras, np).summary(print_fn=lambda text, *args, **kwargs: lines.append(text), **options)
+    return "\n".join(lines)

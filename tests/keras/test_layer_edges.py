@@ -130,3 +130,39 @@ def test_merge_layers_in_a_functional_model_train():
     assert len(history.history["loss"]) == 2
     clone = keras.Model.from_config(model.get_config())
     assert [type(la).__name__ for la in clone.layers] == [type(la).__name__ for la in model.layers]
+
+
+# -- model.summary(), against the texts Keras 3.15 printed -------------------------------------------
+
+SUMMARIES = json.loads((pathlib.Path(__file__).parent.parent / "data" / "keras_layer_edges.json").read_text())[
+    "summaries"]
+
+
+@pytest.mark.parametrize("name", sorted(cases.SUMMARIES))
+def test_summary_as_keras(name):
+    assert cases.summary_text(keras, np, name).rstrip() == SUMMARIES[name].rstrip()
+
+
+def test_summary_total_counts_the_optimizer_variables():
+    keras.backend.clear_session()
+    model = cases._sequential(keras, np, fit=True)
+    lines = []
+    model.summary(print_fn=lines.append)
+    text = "\n".join(lines)
+
+    def count(label):
+        return int(text.split(f" {label} params: ")[1].split(" ")[0].replace(",", ""))
+    optimizer_count = sum(int(np.prod(v.shape)) for v in model.optimizer.variables)
+    assert count("Optimizer") == optimizer_count > 0
+    assert count("Total") == count("Trainable") + count("Non-trainable") + optimizer_count
+
+
+def test_submodules_are_every_layer_depth_first():
+    keras.backend.clear_session()
+    inner = keras.Sequential([keras.layers.Dense(2, name="a"), keras.layers.Dense(1, name="b")], name="inner")
+    model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(4, name="first"), inner], name="outer")
+    names = [m.name for m in model.submodules]
+    assert names[:3] == ["input_layer", "first", "inner"] and names[-2:] == ["a", "b"]
+    assert len(names) == len(set(map(id, model.submodules)))
+    assert inner.submodules[-2:] == (inner.layers[0], inner.layers[1])
+    assert keras.layers.Dense(2).submodules == ()

@@ -146,7 +146,8 @@ class Layer:
             batch_size, input_shape = batch_input_shape[0], tuple(batch_input_shape[1:])
         object.__setattr__(self, "_input_shape_arg", None if input_shape is None else tuple(input_shape))
         object.__setattr__(self, "_batch_size_arg", batch_size)
-        name = name or backend.auto_name(type(self).__name__)
+        if name is None:  # '' is a name, as in Keras (its scope adds nothing to weight paths)
+            name = backend.auto_name(type(self).__name__)
         if not isinstance(name, str) or "/" in name:
             raise ValueError(f"Argument `name` must be a string and cannot contain character `/`. "
                              f"Received: name={name!r} (of type {type(name).__name__})")
@@ -366,6 +367,12 @@ class Layer:
             if recursive:
                 queue = list(layer._layers) + queue
         return out
+
+    @property
+    def submodules(self):
+        """Every layer this layer holds, at any depth, each once, depth first (``tf.Module``'s
+        ``submodules``, which Keras 2 layers had and TensorFlow's guides use)."""
+        return tuple(self._flatten_layers(include_self=False))
 
     @property
     def metrics(self):
