@@ -142,6 +142,28 @@ _OPTIONS = {
     "name_slash": (lambda k: k.layers.Dense(2, name="a/b"), ("name",)),
     "constraint_str": (lambda k: k.layers.Dense(2, kernel_constraint="nope"), ("nope",)),
     "Dropout_noise_shape_str": (lambda k: k.layers.Dropout(0.5, noise_shape="a"), ("noise_shape",)),
+    "Input_negative": (lambda k: k.Input((-1,)), ("shape", "-1")),
+    "Input_float": (lambda k: k.Input((2.5,)), ("shape", "2.5")),
+    "Input_str": (lambda k: k.Input("a"), ("shape", "'a'")),
+    "Input_dtype_unknown": (lambda k: k.Input((3,), dtype="nope"), ("nope",)),
+    "Input_no_shape": (lambda k: k.Input(), ("shape",)),
+    "Input_batch_size_0": (lambda k: k.Input((3,), batch_size=0), ("batch_size", "0")),
+    "Flatten_data_format": (lambda k: k.layers.Flatten(data_format="bad"), ("data_format", "bad")),
+    "GlobalAveragePooling2D_data_format": (lambda k: k.layers.GlobalAveragePooling2D(data_format="bad"),
+                                           ("data_format", "bad")),
+    "Conv2D_data_format": (lambda k: k.layers.Conv2D(2, 3, data_format="bad"), ("data_format", "bad")),
+    "Lambda_not_callable": (lambda k: k.layers.Lambda(3), ("function", "3")),
+    "BatchNormalization_momentum_str": (lambda k: k.layers.BatchNormalization(momentum="a"), ("momentum", "'a'")),
+    "LayerNormalization_epsilon_str": (lambda k: k.layers.LayerNormalization(epsilon="a"), ("epsilon", "'a'")),
+    "VarianceScaling_scale_negative": (lambda k: k.initializers.VarianceScaling(scale=-1.0), ("scale", "-1.0")),
+    "VarianceScaling_mode": (lambda k: k.initializers.VarianceScaling(mode="bad"), ("mode", "bad")),
+    "VarianceScaling_distribution": (lambda k: k.initializers.VarianceScaling(distribution="bad"),
+                                     ("distribution", "bad")),
+    "RandomNormal_stddev_str": (lambda k: k.initializers.RandomNormal(stddev="a")(shape=(2,)), ("stddev",)),
+    "L2_str": (lambda k: k.regularizers.L2("a"), ("l2", "a")),
+    "L2_negative": (lambda k: k.regularizers.L2(-1.0), ("l2", "-1.0")),
+    "L1L2_negative": (lambda k: k.regularizers.L1L2(l1=-1.0), ("l1", "-1.0")),
+    "Dense_trainable_str": (lambda k: k.layers.Dense(2, trainable="no"), ()),
 }
 for _name, (_fn, _mentions) in _OPTIONS.items():
     CASES[f"option/{_name}"] = _make(_fn)
@@ -193,6 +215,20 @@ CASES["call/Dense/int_input"] = _dense_on(lambda np: np.ones((4, 3), "int32"))
 CASES["call/Dense/list_input"] = _dense_on(lambda np: [[1.0, 2.0, 3.0]])
 CASES["call/Dense/changed_last_dim"] = lambda keras, np: (lambda d: (d(_x(np, 4, 3)), _shape(d(_x(np, 4, 5))))[1])(
     keras.layers.Dense(2))
+CASES["call/Dense/empty_batch"] = _call(lambda k: k.layers.Dense(2), 0, 3)
+CASES["call/Conv2D/empty_batch"] = _call(lambda k: k.layers.Conv2D(2, 3), 0, 5, 5, 1)
+CASES["call/Dropout/noise_shape_rank"] = lambda keras, np: _shape(
+    keras.layers.Dropout(0.5, noise_shape=(1,))(_x(np, 4, 3), training=True))
+CASES["call/Dropout/noise_shape_mismatch"] = lambda keras, np: _shape(
+    keras.layers.Dropout(0.5, noise_shape=(None, 5))(_x(np, 4, 3), training=True))
+CASES["call/Dropout/noise_shape_broadcast"] = lambda keras, np: _shape(
+    keras.layers.Dropout(0.5, noise_shape=(None, 1))(_x(np, 4, 3), training=True))
+CASES["call/Model/None"] = lambda keras, np: _shape(
+    keras.Sequential([keras.Input((3,)), keras.layers.Dense(2)])(None))
+CASES["call/Model/wrong_rank"] = lambda keras, np: _shape(
+    keras.Sequential([keras.Input((3,)), keras.layers.Dense(2)])(_x(np, 4, 3, 1)))
+CASES["call/Functional/two_inputs_one_given"] = lambda keras, np: _shape((lambda a, b: keras.Model(
+    [a, b], keras.layers.Add()([a, b])))(keras.Input((3,)), keras.Input((3,)))(_x(np, 4, 3)))
 CASES["call/Embedding/float_input"] = lambda keras, np: _shape(keras.layers.Embedding(5, 2)(np.ones((4, 3), "float32")))
 CASES["call/Embedding/index_out_of_range"] = lambda keras, np: _shape(
     keras.layers.Embedding(5, 2)(np.full((4, 3), 7, "int32")))

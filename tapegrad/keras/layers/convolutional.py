@@ -4,8 +4,7 @@ They call ``tapegrad.nn.conv2d`` / ``max_pool2d`` / ``avg_pool2d`` (TensorFlow's
 """
 import tapegrad as tg
 
-from .. import backend
-from .arguments import int_tuple, positive_int
+from ..arguments import data_format as data_format_arg, int_tuple, positive_int
 from .core import add_kernel_and_bias, kernel_options_config, set_kernel_options
 from .layer import InputSpec, Layer
 
@@ -18,9 +17,10 @@ def _padding(layer, padding):
 
 
 def _channels_last_only(data_format, layer):
-    data_format = data_format or backend.image_data_format()
+    data_format = data_format_arg(layer, data_format)
     if data_format != "channels_last":
-        raise NotImplementedError(f"{layer}: only data_format='channels_last' is supported by tapegrad.keras")
+        raise NotImplementedError(f"{type(layer).__name__} '{layer.name}': only data_format='channels_last' is "
+                                  f"supported by tapegrad.keras")
     return data_format
 
 
@@ -40,7 +40,7 @@ class Conv2D(Layer):
         self.kernel_size = int_tuple(self, "kernel_size", kernel_size, 2)
         self.strides = int_tuple(self, "strides", strides, 2)
         self.padding = _padding(self, padding)
-        self.data_format = _channels_last_only(data_format, "Conv2D")
+        self.data_format = _channels_last_only(data_format, self)
         self.dilation_rate = int_tuple(self, "dilation_rate", dilation_rate, 2)
         set_kernel_options(self, activation, use_bias, kernel_initializer, bias_initializer, kernel_regularizer,
                            bias_regularizer, kernel_constraint, bias_constraint)
@@ -81,7 +81,7 @@ class _Pooling2D(Layer):
         self.pool_size = int_tuple(self, "pool_size", pool_size, 2)
         self.strides = self.pool_size if strides is None else int_tuple(self, "strides", strides, 2)
         self.padding = _padding(self, padding)
-        self.data_format = _channels_last_only(data_format, type(self).__name__)
+        self.data_format = _channels_last_only(data_format, self)
         self.input_spec = InputSpec(ndim=4)
         self.built = True
 
@@ -114,7 +114,7 @@ class GlobalAveragePooling2D(Layer):
 
     def __init__(self, data_format=None, keepdims=False, **kwargs):
         super().__init__(**kwargs)
-        self.data_format = _channels_last_only(data_format, "GlobalAveragePooling2D")
+        self.data_format = _channels_last_only(data_format, self)
         self.keepdims = bool(keepdims)
         self.input_spec = InputSpec(ndim=4)
         self.built = True

@@ -10,7 +10,8 @@ import tapegrad as tg
 
 from .. import activations, backend, initializers, regularizers
 from ..functional import KerasTensor, Node
-from .arguments import axis_arg, check_axis, constraint, is_int, positive_int, rate as rate_arg, shape_arg
+from ..arguments import (axis_arg, check_axis, constraint, data_format as data_format_arg, is_int, positive_int,
+                         rate as rate_arg, shape_arg)
 from .layer import InputSpec, Layer
 
 
@@ -33,11 +34,11 @@ class InputLayer(Layer):
             if shape is None and input_tensor is None:
                 raise ValueError("You must pass a `shape` argument.")
             if shape is not None:
-                shape = (shape,) if isinstance(shape, int) else tuple(shape)
+                shape = shape_arg(self, "shape", (shape,) if is_int(shape) else shape, allow_none=True)
                 batch_shape = (batch_size,) + shape
             else:
                 batch_shape = tuple(input_tensor.shape)
-        self.batch_shape = tuple(batch_shape)
+        self.batch_shape = shape_arg(self, "batch_shape", batch_shape, allow_none=True)
         self._dtype = backend.standardize_dtype(dtype)
         self.sparse = bool(sparse)
         self.optional = optional
@@ -323,7 +324,7 @@ class Flatten(Layer):
 
     def __init__(self, data_format=None, **kwargs):
         super().__init__(**kwargs)
-        self.data_format = data_format or backend.image_data_format()
+        self.data_format = data_format_arg(self, data_format)
         self.input_spec = InputSpec(min_ndim=1)
 
     def call(self, inputs):
@@ -365,6 +366,8 @@ class Lambda(Layer):
 
     def __init__(self, function, output_shape=None, mask=None, arguments=None, **kwargs):
         super().__init__(**kwargs)
+        if not callable(function):
+            raise TypeError(f"Lambda '{self.name}': `function` must be callable; received function={function!r}")
         self.function = function
         self.arguments = arguments or {}
         self._output_shape = output_shape

@@ -30,7 +30,7 @@ from .. import backend, initializers, regularizers
 from ..functional import KerasTensor, _flatten, _map, compute_output_spec, symbolic_call
 from ..serialization import serialize_keras_object
 from ..variables import Variable
-from .arguments import constraint as _constraint, dtype_arg, shape_arg
+from ..arguments import constraint as _constraint, dtype_arg, shape_arg
 
 # Attributes the tracker must not look at (set through object.__setattr__ in __init__).
 _CONTEXT_ARGS = ("training",)
@@ -153,6 +153,9 @@ class Layer:
                              f"Received: name={name!r} (of type {type(name).__name__})")
         if kwargs:
             raise ValueError(f"Unrecognized keyword arguments passed to {type(self).__name__}: {kwargs}")
+        if not isinstance(trainable, (bool, np.bool_)):  # bool("no") would be True
+            raise ValueError(f"{type(self).__name__} '{name}': `trainable` must be a boolean; received "
+                             f"trainable={trainable!r} (of type {type(trainable).__name__})")
         internal = {
             "name": name, "built": False, "_trainable": bool(trainable), "_dtype": dtype_arg(type(self), name, dtype),
             "autocast": bool(autocast), "_parent_path": None, "_path": None, "_losses": [],

@@ -12,7 +12,7 @@ array([2., 2., 2.], dtype=float32)
 """
 import tapegrad as tg
 
-from .arguments import axis_arg, check_axis
+from ..arguments import axis_arg, check_axis
 from .layer import Layer, shape_of
 
 

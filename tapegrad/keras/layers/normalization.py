@@ -7,7 +7,7 @@ BatchNormalization (``layer.trainable = False``) runs in inference mode, as in K
 import tapegrad as tg
 
 from .. import initializers, regularizers
-from .arguments import axis_arg, check_axis, constraint
+from ..arguments import axis_arg, check_axis, constraint, number
 from .layer import InputSpec, Layer
 
 
@@ -38,8 +38,8 @@ class BatchNormalization(Layer):
                  synchronized=False, **kwargs):
         super().__init__(**kwargs)
         self.axis = axis_arg(self, "axis", axis)
-        self.momentum = float(momentum)
-        self.epsilon = float(epsilon)
+        self.momentum = number(self, "momentum", momentum)
+        self.epsilon = number(self, "epsilon", epsilon)
         self.center = bool(center)
         self.scale = bool(scale)
         self.beta_initializer = initializers.get(beta_initializer)
@@ -114,7 +114,7 @@ class LayerNormalization(Layer):
                  gamma_constraint=None, **kwargs):
         super().__init__(**kwargs)
         self.axis = axis_arg(self, "axis", axis, allow_list=True)
-        self.epsilon = float(epsilon)
+        self.epsilon = number(self, "epsilon", epsilon)
         self.center = bool(center)
         self.scale = bool(scale)
         self.rms_scaling = bool(rms_scaling)

@@ -1,4 +1,5 @@
-"""Checks of layer arguments: sizes, rates, axes and shapes, one place for every layer.
+"""Checks of layer arguments: sizes, rates, axes and shapes, one place for every layer (and for
+the initializers and regularizers they are given).
 
 Each check names the layer (its class and name), the argument, what it got and what was
 expected, and raises the class Keras 3 raises for it (ValueError), so that no bad value reaches
@@ -17,9 +18,9 @@ import numpy as np
 
 
 def _owner(layer):
-    """``Dense 'dense_1'``: how a message names the layer."""
+    """``Dense 'dense_1'``: how a message names the layer (an initializer: its class)."""
     name = getattr(layer, "name", None)
-    return f"{type(layer).__name__} '{name}'" if name else type(layer).__name__
+    return f"{type(layer).__name__} '{name}'" if isinstance(name, str) and name else type(layer).__name__
 
 
 def is_int(value):
@@ -53,6 +54,29 @@ def rate(layer, arg, value):
     if not 0 <= value <= 1:
         raise ValueError(f"{_owner(layer)}: `{arg}` must be a float between 0 and 1; received {arg}={value!r}")
     return float(value)
+
+
+def number(owner, arg, value, minimum=None, positive=False, error=ValueError):
+    """``value`` as a float (``epsilon``, ``momentum``, ``l2``, ``stddev`` ...), ``>= minimum`` or
+    ``> 0`` with ``positive``; ``float("a")``'s own message would name neither owner nor argument."""
+    ok = isinstance(value, numbers.Real) and not isinstance(value, (bool, np.bool_))
+    if not ok:
+        raise error(f"{_owner(owner)}: `{arg}` must be a number; received {arg}={value!r} "
+                    f"(of type {type(value).__name__})")
+    if (positive and not value > 0) or (minimum is not None and not value >= minimum):
+        expected = "a positive number" if positive else f"a number >= {minimum}"
+        raise ValueError(f"{_owner(owner)}: `{arg}` must be {expected}; received {arg}={value!r}")
+    return float(value)
+
+
+def data_format(layer, value):
+    """``'channels_last'`` or ``'channels_first'`` (None: ``keras.backend.image_data_format()``)."""
+    from . import backend
+    value = backend.image_data_format() if value is None else value
+    if value not in ("channels_last", "channels_first"):
+        raise ValueError(f"{_owner(layer)}: `data_format` must be 'channels_last' or 'channels_first'; "
+                         f"received data_format={value!r}")
+    return value
 
 
 def axis_arg(layer, arg, value, allow_list=False):
@@ -91,7 +115,7 @@ def dtype_arg(layer_class, name, dtype):
     """A layer's ``dtype`` argument as a dtype name; an unknown name is a ValueError naming the layer
     (it would otherwise surface at the first weight, as NumPy's "data type not understood")."""
     from tapegrad.core import dtypes
-    from .. import backend
+    from . import backend
     if isinstance(dtype, dict):  # a serialised DTypePolicy
         dtype = dtype.get("config", {}).get("name")
     value = backend.standardize_dtype(dtype)
@@ -103,16 +127,16 @@ def dtype_arg(layer_class, name, dtype):
     return value
 
 
-def shape_arg(layer, arg, value, allow_unknown=False):
+def shape_arg(layer, arg, value, allow_unknown=False, allow_none=False):
     """``value`` (a tuple or list of ints) as a tuple of non-negative ints; with ``allow_unknown``
     one entry may be -1 (``Reshape``'s "infer this dimension"). A bare int is refused, as Keras'
     ``add_weight(shape=3)``: ``(3,)`` says what was meant."""
-    ok = isinstance(value, (tuple, list)) and all(is_int(d) for d in value)
+    ok = isinstance(value, (tuple, list)) and all(is_int(d) or (d is None and allow_none) for d in value)
     if ok:
         unknown = sum(1 for d in value if d == -1)
-        ok = all(d >= 0 or (d == -1 and allow_unknown) for d in value) and unknown <= 1
+        ok = all(d is None or d >= 0 or (d == -1 and allow_unknown) for d in value) and unknown <= 1
     if not ok:
         expected = ("non-negative integers, with at most one -1 for a dimension to infer" if allow_unknown
-                    else "non-negative integers")
+                    else "non-negative integers or None" if allow_none else "non-negative integers")
         raise ValueError(f"{_owner(layer)}: `{arg}` must be a tuple of {expected}; received {arg}={value!r}")
-    return tuple(int(d) for d in value)
+    return tuple(None if d is None else int(d) for d in value)
