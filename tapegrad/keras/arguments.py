@@ -95,8 +95,9 @@ def check_axis(layer, arg, axis, rank):
     axes = axis if isinstance(axis, (list, tuple)) else [axis]
     for a in axes:
         if not -rank <= a < rank:
+            expected = f"expected -{rank} <= {arg} < {rank}" if rank else "a scalar has no axis"
             raise ValueError(f"{_owner(layer)}: `{arg}` {axis} is out of range for an input of rank {rank} "
-                             f"(expected -{rank} <= {arg} < {rank})")
+                             f"({expected})")
     out = [a % rank for a in axes]
     if len(set(out)) != len(out):
         raise ValueError(f"{_owner(layer)}: `{arg}` {axis} names an axis twice for an input of rank {rank}")

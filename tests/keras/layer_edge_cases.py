@@ -288,3 +288,14 @@ def summary_text(keras, np, name):
     lines = []
     make(keras, np).summary(print_fn=lambda text, *args, **kwargs: lines.append(text), **options)
     return "\n".join(lines)
+
+
+CASES["call/Add/None_in_list"] = lambda keras, np: _shape(keras.layers.Add()([_x(np, 4, 3), None]))
+CASES["call/Add/dict"] = lambda keras, np: _shape(keras.layers.Add()({"a": _x(np, 4, 3), "b": _x(np, 4, 3)}))
+CASES["call/Dropout/None"] = lambda keras, np: _shape(keras.layers.Dropout(0.5)(None, training=True))
+CASES["call/Activation/None"] = lambda keras, np: _shape(keras.layers.Activation("relu")(None))
+CASES["call/Embedding/very_negative_index"] = lambda keras, np: _shape(
+    keras.layers.Embedding(5, 2)(np.full((2,), -7, "int32")))
+CASES["call/BatchNormalization/scalar"] = lambda keras, np: _shape(keras.layers.BatchNormalization()(np.float32(1.0)))
+MENTIONS.update({"call/Add/None_in_list": ("None",), "call/Add/dict": ("list", "dict"), "call/Dropout/None": ("None",),
+                 "call/Activation/None": ("None",), "call/BatchNormalization/scalar": ("axis", "rank 0")})

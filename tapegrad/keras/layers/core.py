@@ -204,7 +204,8 @@ class Embedding(Layer):
         if inputs.dtype not in ("int32", "int64"):
             inputs = tg.cast(inputs, "int32")
         if (inputs._value < 0).any():  # Keras' take wraps a negative index (-1: the last row), as NumPy
-            inputs = tg.where(inputs < 0, inputs + self.input_dim, inputs)
+            wrap = tg.logical_and(inputs < 0, inputs >= -self.input_dim)  # others stay, for gather's error
+            inputs = tg.where(wrap, inputs + self.input_dim, inputs)
         return tg.gather(self.embeddings, inputs)
 
     def compute_output_shape(self, input_shape):

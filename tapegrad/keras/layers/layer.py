@@ -436,6 +436,9 @@ class Layer:
             x = args[0]  # the common case: one tensor in, flags as keywords
             if not self.autocast or x._value.dtype.kind != "f" or x._value.dtype == np.dtype(self._dtype):
                 return self._eager_call(args, kwargs)
+        if args and args[0] is None and self._first_input_required():
+            raise ValueError(f"Inputs to a layer should be tensors. Got 'None' (of type NoneType) as input for "
+                             f"layer '{self.name}'.")
         args = _map(self._convert_arg, args)
         kwargs = {k: _map(self._convert_arg, v) for k, v in kwargs.items()}
         if any(isinstance(x, KerasTensor) for x in _flatten(list(args) + list(kwargs.values()))):
@@ -446,6 +449,12 @@ class Layer:
                                  f"argument value should be passed as a keyword argument: {arg!r} "
                                  f"(of type {type(arg)})")
         return self._eager_call(args, kwargs)
+
+    def _first_input_required(self):
+        """Whether ``call``'s first argument has no default: None there is a mistake, not "absent"."""
+        first = next(iter(inspect.signature(self.call).parameters.values()), None)
+        return first is not None and first.default is inspect.Parameter.empty and first.kind in (
+            first.POSITIONAL_ONLY, first.POSITIONAL_OR_KEYWORD)
 
     def _eager_call(self, args, kwargs):
         self._check_input_spec(args)

@@ -45,10 +45,16 @@ class Merge(Layer):
         """The inputs' shapes, after checking that they are a list of the right length."""
         if not isinstance(inputs_or_shapes, (list, tuple)) or (
                 are_shapes and inputs_or_shapes and not isinstance(inputs_or_shapes[0], (list, tuple))):
-            received = inputs_or_shapes if are_shapes else shape_of(inputs_or_shapes)
+            if isinstance(inputs_or_shapes, dict):
+                received = f"a dict with keys {sorted(inputs_or_shapes)}"
+            else:
+                shape = inputs_or_shapes if are_shapes else shape_of(inputs_or_shapes)
+                received = f"one input of shape {tuple(shape)}"
             raise ValueError(f"{type(self).__name__} '{self.name}': a merge layer must be called on a list of "
-                             f"inputs; received one input of shape {tuple(received)}. Pass a list: "
-                             f"layer([x, y]).")
+                             f"inputs; received {received}. Pass a list: layer([x, y]).")
+        if not are_shapes and any(x is None for x in inputs_or_shapes):
+            raise ValueError(f"{type(self).__name__} '{self.name}': every input must be a tensor; received None "
+                             f"at position {[x is None for x in inputs_or_shapes].index(True)}")
         shapes = [tuple(s) for s in inputs_or_shapes] if are_shapes else [shape_of(x) for x in inputs_or_shapes]
         low, high = self._inputs_range
         if len(shapes) < low or (high is not None and len(shapes) > high):
