@@ -114,7 +114,8 @@ def current_path():
     for entry in getattr(_state, "name_scope_stack", None) or ():
         if entry.override_parent is not None:
             parts = [p for p in entry.override_parent.split("/") if p]
-        parts.append(entry.name)
+        if entry.name:  # a layer named '' opens a scope that adds nothing to the path (Keras)
+            parts.append(entry.name)
     return "/".join(parts)
 
 

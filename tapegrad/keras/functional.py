@@ -233,9 +233,25 @@ def map_graph(inputs, outputs):
     return nodes_by_depth, layers
 
 
+def adjust_input_rank(spec, value):
+    """``value`` for the model input ``spec``, as Keras 3: one extra trailing axis of size 1 is
+    squeezed, one missing trailing axis of size 1 is added; any other rank is a ValueError."""
+    shape = getattr(value, "shape", None)
+    if shape is None or len(shape) == len(spec.shape):
+        return value
+    if len(shape) == len(spec.shape) + 1 and shape[-1] == 1:
+        return tg.squeeze(value, -1)
+    if len(shape) == len(spec.shape) - 1 and spec.shape[-1] == 1:
+        return tg.expand_dims(value, -1)
+    raise ValueError(f"Invalid input shape for input '{spec.name}': expected shape {spec.shape}, but the "
+                     f"input has incompatible shape {tuple(shape)}")
+
+
 def run_graph(nodes_by_depth, inputs, outputs_structure, values):
     """Evaluate the graph: ``values`` maps ids of the input KerasTensors to their values."""
     values = dict(values)
+    for t in inputs:
+        values[id(t)] = adjust_input_rank(t, values[id(t)])
     for depth in sorted(nodes_by_depth, reverse=True):
         for node in nodes_by_depth[depth]:
             if node.is_input or not all(id(t) in values for t in node.input_tensors):

@@ -24,6 +24,7 @@ import numpy as np
 import tapegrad as tg
 
 from . import backend
+from .arguments import number
 from .serialization import deserialize_keras_object, serialize_keras_object
 
 
@@ -120,7 +121,9 @@ class RandomInitializer(Initializer):
 
 class RandomNormal(RandomInitializer):
     def __init__(self, mean=0.0, stddev=0.05, seed=None):
-        self.mean, self.stddev = mean, stddev
+        # TypeError for a non-number, as Keras (TensorFlow cannot convert it to a float tensor).
+        self.mean = number(self, "mean", mean, error=TypeError)
+        self.stddev = number(self, "stddev", stddev, error=TypeError)
         super().__init__(seed)
 
     def __call__(self, shape, dtype=None):
@@ -148,7 +151,8 @@ class TruncatedNormal(RandomNormal):
 
 class RandomUniform(RandomInitializer):
     def __init__(self, minval=-0.05, maxval=0.05, seed=None):
-        self.minval, self.maxval = minval, maxval
+        self.minval = number(self, "minval", minval, error=TypeError)
+        self.maxval = number(self, "maxval", maxval, error=TypeError)
         super().__init__(seed)
 
     def __call__(self, shape, dtype=None):
@@ -163,11 +167,10 @@ class VarianceScaling(RandomInitializer):
     """Keras 3's VarianceScaling: the scale divided by a fan, then truncated/untruncated normal or uniform."""
 
     def __init__(self, scale=1.0, mode="fan_in", distribution="truncated_normal", seed=None):
-        if scale <= 0.0:
-            raise ValueError(f"Argument `scale` must be positive float. Received: scale={scale}")
+        scale = number(self, "scale", scale, positive=True)
         if mode not in ("fan_in", "fan_out", "fan_avg"):
             raise ValueError(f"Invalid `mode` argument: {mode!r}. Expected fan_in, fan_out or fan_avg")
-        distribution = distribution.lower()
+        distribution = str(distribution).lower()
         if distribution == "normal":
             distribution = "truncated_normal"
         if distribution not in ("uniform", "truncated_normal", "untruncated_normal"):

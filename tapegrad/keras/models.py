@@ -10,7 +10,7 @@
 A model is a Layer that also trains (``compile``/``fit``/``evaluate``/``predict``, see
 ``trainer.py``) and saves its weights (``save_weights``/``load_weights``, see ``saving.py``).
 """
-from .functional import KerasTensor, map_graph, run_graph, _flatten, _map
+from .functional import KerasTensor, adjust_input_rank, map_graph, run_graph, _flatten, _map
 from .layers.core import InputLayer
 from .layers.layer import Layer
 from .serialization import serialize_keras_object
@@ -285,6 +285,8 @@ class Sequential(Model):
 
     def call(self, inputs, training=None, mask=None):
         x = inputs
+        if self._functional is not None:  # the rank rule of the functional graph (Keras 3)
+            x = adjust_input_rank(self._layers[0].output, x)
         for layer in self.layers:
             x = layer(x)
         return x

@@ -6,6 +6,7 @@
 """
 import tapegrad as tg
 
+from .arguments import number
 from .serialization import deserialize_keras_object, serialize_keras_object
 
 
@@ -23,7 +24,7 @@ class Regularizer:
 
 class L1(Regularizer):
     def __init__(self, l1=0.01):
-        self.l1 = float(l1)
+        self.l1 = number(self, "l1", l1, minimum=0)
 
     def __call__(self, x):
         return self.l1 * tg.reduce_sum(tg.abs(x))
@@ -34,7 +35,7 @@ class L1(Regularizer):
 
 class L2(Regularizer):
     def __init__(self, l2=0.01):
-        self.l2 = float(l2)
+        self.l2 = number(self, "l2", l2, minimum=0)
 
     def __call__(self, x):
         return self.l2 * tg.reduce_sum(tg.square(x))
@@ -45,7 +46,7 @@ class L2(Regularizer):
 
 class L1L2(Regularizer):
     def __init__(self, l1=0.0, l2=0.0):
-        self.l1, self.l2 = float(l1), float(l2)
+        self.l1, self.l2 = number(self, "l1", l1, minimum=0), number(self, "l2", l2, minimum=0)
 
     def __call__(self, x):
         out = 0.0

@@ -158,6 +158,8 @@ def _bytes(weights):
 
 
 def _output_shape(layer, model):
+    """The layer's output shape in ``model``: from its node in the model's graph, else (a
+    subclassed model's layer, called eagerly) computed from the shape it was built for, as Keras."""
     nodes = getattr(layer, "_inbound_nodes", [])
     graph = getattr(model, "_graph", None) or getattr(getattr(model, "_functional", None) or model, "_graph", None)
     for node in nodes:
@@ -166,13 +168,22 @@ def _output_shape(layer, model):
             if len(outs) == 1:
                 return str(outs[0].shape)
             return str([o.shape for o in outs])
-    return "?"
+    build_shape = getattr(layer, "_build_input_shape", None)
+    if build_shape is None or not layer.built:
+        return "?"
+    try:
+        shape = layer.compute_output_shape(build_shape)
+    except Exception:  # noqa: BLE001 - a summary never fails on a layer whose shape rule is partial
+        return "?"
+    return str(tuple(shape)) if isinstance(shape, (tuple, list)) and all(
+        d is None or isinstance(d, int) for d in shape) else str(shape)
 
 
 def summary_text(model, show_trainable=False):
     """The text ``model.summary()`` prints: one row per layer, then parameter totals."""
     headers = ["Layer (type)", "Output Shape", "Param #"] + (["Trainable"] if show_trainable else [])
-    widths = [31, 22, 13] + ([9] if show_trainable else [])
+    # Keras' column widths (a 76-character table); its "Trainable" column squeezes the others.
+    widths = [27, 21, 10, 5] if show_trainable else [31, 22, 13]
     rows = []
     layers = model.layers
     from .layers.core import InputLayer
@@ -181,20 +192,20 @@ def summary_text(model, show_trainable=False):
     for layer in layers:
         if isinstance(layer, InputLayer) and type(model).__name__ == "Sequential":
             continue
-        params = _count(layer.weights) if layer.built else 0
-        row = [f"{layer.name} ({type(layer).__name__})", _output_shape(layer, model), f"{params:,}"]
+        params = f"{_count(layer.weights):,}" if layer.built else "0 (unbuilt)"
+        row = [f"{layer.name} ({type(layer).__name__})", _output_shape(layer, model), params]
         if show_trainable:
-            row.append("Y" if layer.trainable else "N")
+            row.append(("Y" if layer.trainable else "N") if layer.weights else "-")
         rows.append(row)
 
     def line(left, mid, right, fill):
         return left + mid.join(fill * (w + 2) for w in widths) + right
 
     def wrap(text, width):
-        lines, line = [], ""
+        lines, line = [], None  # None: no word yet ('' is a word: a layer named '' prints " (Dense)")
         for word in text.split(" "):
-            candidate = word if not line else line + " " + word
-            if len(candidate) <= width or not line:
+            candidate = word if line is None else line + " " + word
+            if len(candidate) <= width or line is None:
                 line = candidate
             else:
                 lines.append(line)
@@ -204,13 +215,15 @@ def summary_text(model, show_trainable=False):
 
     def cells(values, bar="\u2502"):
         columns = [wrap(v, w) for v, w in zip(values, widths)]
+        if bar == "\u2503":  # a header too long for its column ends in an ellipsis, as Rich draws it
+            columns = [[v if len(v) <= w else v[:w - 1] + "\u2026"] for v, w in zip(values, widths)]
         height = max(len(c) for c in columns)
         out_lines = []
         for r in range(height):
             parts = []
             for i, (col, w) in enumerate(zip(columns, widths)):
                 v = col[r] if r < len(col) else ""
-                parts.append(f" {v:>{w}} " if i == 2 else f" {v:<{w}} ")
+                parts.append(f" {v:>{w}} " if i == 2 else f" {v:^{w}} " if i == 3 else f" {v:<{w}} ")
             out_lines.append(bar + bar.join(parts) + bar)
         return "\n".join(out_lines)
 
@@ -225,13 +238,14 @@ def summary_text(model, show_trainable=False):
     out.append(line("\u2514", "\u2534", "\u2518", "\u2500"))
     trainable = model.trainable_weights
     non_trainable = model.non_trainable_weights
-    weights = model.weights
-    out.append(f" Total params: {_count(weights):,} ({readable_memory_size(_bytes(weights))})")
+    # Keras 3 counts the optimizer's variables (slots, step count) in the total once it is built.
+    optimizer = getattr(model, "optimizer", None) if getattr(model, "compiled", False) else None
+    built = optimizer is not None and getattr(optimizer, "built", False)
+    opt_vars = list(optimizer.variables) if built else []
+    total = trainable + non_trainable + opt_vars
+    out.append(f" Total params: {_count(total):,} ({readable_memory_size(_bytes(total))})")
     out.append(f" Trainable params: {_count(trainable):,} ({readable_memory_size(_bytes(trainable))})")
     out.append(f" Non-trainable params: {_count(non_trainable):,} ({readable_memory_size(_bytes(non_trainable))})")
-    optimizer = getattr(model, "optimizer", None)
-    built = optimizer is not None and getattr(optimizer, "built", False)
-    opt_vars = list(getattr(optimizer, "variables", []) or []) if built else []
-    if opt_vars:
+    if built:
         out.append(f" Optimizer params: {_count(opt_vars):,} ({readable_memory_size(_bytes(opt_vars))})")
     return "\n".join(out)

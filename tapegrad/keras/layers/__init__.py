@@ -1,7 +1,8 @@
 """``keras.layers``: the Layer base class and Keras 3's layers on tapegrad."""
 from .layer import InputSpec, Layer  # noqa: F401
-from .core import (Activation, Add, Concatenate, Dense, Dropout, Embedding, Flatten, Input, InputLayer,  # noqa: F401
-                   Lambda, Multiply, ReLU, Reshape, Softmax)
+from .core import (Activation, Dense, Dropout, Embedding, Flatten, Input, InputLayer, Lambda, ReLU,  # noqa: F401
+                   Reshape, Softmax)
+from .merging import Add, Average, Concatenate, Maximum, Minimum, Multiply, Subtract  # noqa: F401
 from .normalization import BatchNormalization, LayerNormalization  # noqa: F401
 from .convolutional import (AveragePooling2D, AvgPool2D, Conv2D, GlobalAveragePooling2D, GlobalAvgPool2D,  # noqa: F401
                             GlobalMaxPooling2D, MaxPool2D, MaxPooling2D)

@@ -4,31 +4,23 @@ They call ``tapegrad.nn.conv2d`` / ``max_pool2d`` / ``avg_pool2d`` (TensorFlow's
 """
 import tapegrad as tg
 
-from .. import backend
+from ..arguments import data_format as data_format_arg, int_tuple, positive_int
 from .core import add_kernel_and_bias, kernel_options_config, set_kernel_options
 from .layer import InputSpec, Layer
 
 
-def _pair(value, name):
-    if isinstance(value, int):
-        return (value, value)
-    value = tuple(int(v) for v in value)
-    if len(value) != 2:
-        raise ValueError(f"The `{name}` argument must be a tuple of 2 integers. Received: {name}={value}")
-    return value
-
-
-def _padding(padding):
-    padding = str(padding).lower()
-    if padding not in ("valid", "same"):
-        raise ValueError(f"The `padding` argument must be one of 'valid', 'same'. Received: padding={padding!r}")
-    return padding
+def _padding(layer, padding):
+    if not isinstance(padding, str) or padding.lower() not in ("valid", "same"):
+        raise ValueError(f"{type(layer).__name__} '{layer.name}': `padding` must be one of 'valid', 'same'; "
+                         f"received padding={padding!r}")
+    return padding.lower()
 
 
 def _channels_last_only(data_format, layer):
-    data_format = data_format or backend.image_data_format()
+    data_format = data_format_arg(layer, data_format)
     if data_format != "channels_last":
-        raise NotImplementedError(f"{layer}: only data_format='channels_last' is supported by tapegrad.keras")
+        raise NotImplementedError(f"{type(layer).__name__} '{layer.name}': only data_format='channels_last' is "
+                                  f"supported by tapegrad.keras")
     return data_format
 
 
@@ -43,13 +35,13 @@ class Conv2D(Layer):
         if groups != 1:
             raise NotImplementedError("Conv2D(groups > 1) is not supported by tapegrad.keras")
         self.rank = 2
-        self.filters = int(filters)
+        self.filters = positive_int(self, "filters", filters)
         self.groups = groups
-        self.kernel_size = _pair(kernel_size, "kernel_size")
-        self.strides = _pair(strides, "strides")
-        self.padding = _padding(padding)
-        self.data_format = _channels_last_only(data_format, "Conv2D")
-        self.dilation_rate = _pair(dilation_rate, "dilation_rate")
+        self.kernel_size = int_tuple(self, "kernel_size", kernel_size, 2)
+        self.strides = int_tuple(self, "strides", strides, 2)
+        self.padding = _padding(self, padding)
+        self.data_format = _channels_last_only(data_format, self)
+        self.dilation_rate = int_tuple(self, "dilation_rate", dilation_rate, 2)
         set_kernel_options(self, activation, use_bias, kernel_initializer, bias_initializer, kernel_regularizer,
                            bias_regularizer, kernel_constraint, bias_constraint)
         self.input_spec = InputSpec(min_ndim=4)
@@ -60,6 +52,8 @@ class Conv2D(Layer):
         self.input_spec = InputSpec(min_ndim=4, axes={-1: in_channels})
 
     def call(self, inputs):
+        if inputs.dtype != self.kernel.dtype:  # integer images: as Dense (see core._matmul_last)
+            inputs = tg.cast(inputs, self.kernel.dtype)
         out = tg.nn.conv2d(inputs, self.kernel, strides=list(self.strides), padding=self.padding.upper(),
                            dilations=list(self.dilation_rate))
         if self.bias is not None:
@@ -84,10 +78,10 @@ class _Pooling2D(Layer):
 
     def __init__(self, pool_size=(2, 2), strides=None, padding="valid", data_format=None, **kwargs):
         super().__init__(**kwargs)
-        self.pool_size = _pair(pool_size, "pool_size")
-        self.strides = self.pool_size if strides is None else _pair(strides, "strides")
-        self.padding = _padding(padding)
-        self.data_format = _channels_last_only(data_format, type(self).__name__)
+        self.pool_size = int_tuple(self, "pool_size", pool_size, 2)
+        self.strides = self.pool_size if strides is None else int_tuple(self, "strides", strides, 2)
+        self.padding = _padding(self, padding)
+        self.data_format = _channels_last_only(data_format, self)
         self.input_spec = InputSpec(ndim=4)
         self.built = True
 
@@ -120,7 +114,7 @@ class GlobalAveragePooling2D(Layer):
 
     def __init__(self, data_format=None, keepdims=False, **kwargs):
         super().__init__(**kwargs)
-        self.data_format = _channels_last_only(data_format, "GlobalAveragePooling2D")
+        self.data_format = _channels_last_only(data_format, self)
         self.keepdims = bool(keepdims)
         self.input_spec = InputSpec(ndim=4)
         self.built = True

@@ -10,6 +10,8 @@ import tapegrad as tg
 
 from .. import activations, backend, initializers, regularizers
 from ..functional import KerasTensor, Node
+from ..arguments import (axis_arg, check_axis, constraint, data_format as data_format_arg, is_int, positive_int,
+                         rate as rate_arg, shape_arg)
 from .layer import InputSpec, Layer
 
 
@@ -32,11 +34,11 @@ class InputLayer(Layer):
             if shape is None and input_tensor is None:
                 raise ValueError("You must pass a `shape` argument.")
             if shape is not None:
-                shape = (shape,) if isinstance(shape, int) else tuple(shape)
+                shape = shape_arg(self, "shape", (shape,) if is_int(shape) else shape, allow_none=True)
                 batch_shape = (batch_size,) + shape
             else:
                 batch_shape = tuple(input_tensor.shape)
-        self.batch_shape = tuple(batch_shape)
+        self.batch_shape = shape_arg(self, "batch_shape", batch_shape, allow_none=True)
         self._dtype = backend.standardize_dtype(dtype)
         self.sparse = bool(sparse)
         self.optional = optional
@@ -89,8 +91,8 @@ def set_kernel_options(layer, activation, use_bias, kernel_initializer, bias_ini
     layer.bias_initializer = initializers.get(bias_initializer)
     layer.kernel_regularizer = regularizers.get(kernel_regularizer)
     layer.bias_regularizer = regularizers.get(bias_regularizer)
-    layer.kernel_constraint = kernel_constraint
-    layer.bias_constraint = bias_constraint
+    layer.kernel_constraint = constraint(kernel_constraint)
+    layer.bias_constraint = constraint(bias_constraint)
 
 
 def add_kernel_and_bias(layer, kernel_shape, units):
@@ -113,7 +115,10 @@ def kernel_options_config(layer):
 
 
 def _matmul_last(x, kernel):
-    """``x @ kernel`` over the last axis of ``x`` (any rank >= 2)."""
+    """``x @ kernel`` over the last axis of ``x`` (any rank >= 2). Integer inputs are cast to the
+    kernel's dtype first: Keras keeps them integer at the layer's door and its matmul promotes."""
+    if x.dtype != kernel.dtype:
+        x = tg.cast(x, kernel.dtype)
     if x.ndim == 2:
         return tg.matmul(x, kernel)
     lead = tuple(x.shape[:-1])
@@ -137,7 +142,7 @@ class Dense(Layer):
         if quantization_config is not None:
             raise NotImplementedError("Dense(quantization_config=...) is not supported by tapegrad.keras")
         _warn_input_shape(self)
-        self.units = int(units)
+        self.units = positive_int(self, "units", units)
         set_kernel_options(self, activation, use_bias, kernel_initializer, bias_initializer, kernel_regularizer,
                            bias_regularizer, kernel_constraint, bias_constraint)
         self.input_spec = InputSpec(min_ndim=2)
@@ -176,11 +181,11 @@ class Embedding(Layer):
         if input_length is not None:
             warnings.warn("Argument `input_length` is deprecated. Just remove it.", UserWarning, stacklevel=2)
         super().__init__(**kwargs)
-        self.input_dim = int(input_dim)
-        self.output_dim = int(output_dim)
+        self.input_dim = positive_int(self, "input_dim", input_dim)
+        self.output_dim = positive_int(self, "output_dim", output_dim)
         self.embeddings_initializer = initializers.get(embeddings_initializer)
         self.embeddings_regularizer = regularizers.get(embeddings_regularizer)
-        self.embeddings_constraint = embeddings_constraint
+        self.embeddings_constraint = constraint(embeddings_constraint)
         self.mask_zero = bool(mask_zero)
         self.supports_masking = self.mask_zero
         self.autocast = False
@@ -198,6 +203,9 @@ class Embedding(Layer):
     def call(self, inputs):
         if inputs.dtype not in ("int32", "int64"):
             inputs = tg.cast(inputs, "int32")
+        if (inputs._value < 0).any():  # Keras' take wraps a negative index (-1: the last row), as NumPy
+            wrap = tg.logical_and(inputs < 0, inputs >= -self.input_dim)  # others stay, for gather's error
+            inputs = tg.where(wrap, inputs + self.input_dim, inputs)
         return tg.gather(self.embeddings, inputs)
 
     def compute_output_shape(self, input_shape):
@@ -247,18 +255,30 @@ class ReLU(Activation):
 
 
 class Softmax(Layer):
+    """``softmax`` over ``axis`` (an int or a list of ints)."""
+
     def __init__(self, axis=-1, **kwargs):
         super().__init__(**kwargs)
-        self.axis = axis
+        self.axis = axis_arg(self, "axis", axis, allow_list=True)
         self.built = True
 
     def call(self, inputs):
+        check_axis(self, "axis", self.axis, inputs.ndim)
         return activations.softmax(inputs, axis=self.axis)
 
     def get_config(self):
         config = super().get_config()
         config["axis"] = self.axis
         return config
+
+
+def _noise_shape(layer, noise_shape):
+    """Dropout's ``noise_shape``: ints, None where the input's dimension is taken."""
+    if not isinstance(noise_shape, (tuple, list)) or not all(d is None or (is_int(d) and d > 0)
+                                                             for d in noise_shape):
+        raise ValueError(f"Dropout '{layer.name}': `noise_shape` must be a tuple of positive integers or None; "
+                         f"received noise_shape={noise_shape!r}")
+    return tuple(noise_shape)
 
 
 class Dropout(Layer):
@@ -271,10 +291,9 @@ class Dropout(Layer):
 
     def __init__(self, rate, noise_shape=None, seed=None, **kwargs):
         super().__init__(**kwargs)
-        if not 0 <= rate <= 1:
-            raise ValueError(f"Invalid value received for argument `rate`. Expected a float value between 0 "
-                             f"and 1. Received: rate={rate}")
-        self.rate = rate
+        self.rate = rate_arg(self, "rate", rate)
+        if noise_shape is not None:
+            noise_shape = _noise_shape(self, noise_shape)
         self.seed = seed
         self.noise_shape = noise_shape
         self._rng = np.random.default_rng(initializers.make_default_seed() if seed is None else seed)
@@ -306,7 +325,7 @@ class Flatten(Layer):
 
     def __init__(self, data_format=None, **kwargs):
         super().__init__(**kwargs)
-        self.data_format = data_format or backend.image_data_format()
+        self.data_format = data_format_arg(self, data_format)
         self.input_spec = InputSpec(min_ndim=1)
 
     def call(self, inputs):
@@ -331,7 +350,7 @@ class Reshape(Layer):
 
     def __init__(self, target_shape, **kwargs):
         super().__init__(**kwargs)
-        self.target_shape = tuple(target_shape)
+        self.target_shape = shape_arg(self, "target_shape", target_shape, allow_unknown=True)
         self.built = True
 
     def call(self, inputs):
@@ -348,6 +367,8 @@ class Lambda(Layer):
 
     def __init__(self, function, output_shape=None, mask=None, arguments=None, **kwargs):
         super().__init__(**kwargs)
+        if not callable(function):
+            raise TypeError(f"Lambda '{self.name}': `function` must be callable; received function={function!r}")
         self.function = function
         self.arguments = arguments or {}
         self._output_shape = output_shape
@@ -358,41 +379,3 @@ class Lambda(Layer):
     def get_config(self):
         raise NotImplementedError("Lambda layers hold Python code and are not serialized by tapegrad.keras "
                                   "(loading must never execute code). Write a Layer subclass instead.")
-
-
-# -- merges ---------------------------------------------------------------------------------------
-
-class Add(Layer):
-    """Element-wise sum of a list of inputs."""
-
-    def call(self, inputs):
-        out = inputs[0]
-        for x in inputs[1:]:
-            out = out + x
-        return out
-
-
-class Multiply(Layer):
-    """Element-wise product of a list of inputs."""
-
-    def call(self, inputs):
-        out = inputs[0]
-        for x in inputs[1:]:
-            out = out * x
-        return out
-
-
-class Concatenate(Layer):
-    """Concatenation of a list of inputs along ``axis``."""
-
-    def __init__(self, axis=-1, **kwargs):
-        super().__init__(**kwargs)
-        self.axis = axis
-
-    def call(self, inputs):
-        return tg.concat(list(inputs), self.axis)
-
-    def get_config(self):
-        config = super().get_config()
-        config["axis"] = self.axis
-        return config

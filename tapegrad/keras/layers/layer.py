@@ -30,6 +30,7 @@ from .. import backend, initializers, regularizers
 from ..functional import KerasTensor, _flatten, _map, compute_output_spec, symbolic_call
 from ..serialization import serialize_keras_object
 from ..variables import Variable
+from ..arguments import constraint as _constraint, dtype_arg, shape_arg
 
 # Attributes the tracker must not look at (set through object.__setattr__ in __init__).
 _CONTEXT_ARGS = ("training",)
@@ -105,12 +106,6 @@ class TrackedList(list):
         return self
 
 
-def _dtype_name(dtype):
-    if isinstance(dtype, dict):  # a serialised DTypePolicy
-        return dtype.get("config", {}).get("name", backend.floatx())
-    return backend.standardize_dtype(dtype)
-
-
 class Layer:
     """Base class of every layer: subclass it, create weights in ``build``, compute in ``call``.
 
@@ -151,14 +146,18 @@ class Layer:
             batch_size, input_shape = batch_input_shape[0], tuple(batch_input_shape[1:])
         object.__setattr__(self, "_input_shape_arg", None if input_shape is None else tuple(input_shape))
         object.__setattr__(self, "_batch_size_arg", batch_size)
-        name = name or backend.auto_name(type(self).__name__)
+        if name is None:  # '' is a name, as in Keras (its scope adds nothing to weight paths)
+            name = backend.auto_name(type(self).__name__)
         if not isinstance(name, str) or "/" in name:
             raise ValueError(f"Argument `name` must be a string and cannot contain character `/`. "
                              f"Received: name={name!r} (of type {type(name).__name__})")
         if kwargs:
             raise ValueError(f"Unrecognized keyword arguments passed to {type(self).__name__}: {kwargs}")
+        if not isinstance(trainable, (bool, np.bool_)):  # bool("no") would be True
+            raise ValueError(f"{type(self).__name__} '{name}': `trainable` must be a boolean; received "
+                             f"trainable={trainable!r} (of type {type(trainable).__name__})")
         internal = {
-            "name": name, "built": False, "_trainable": bool(trainable), "_dtype": _dtype_name(dtype),
+            "name": name, "built": False, "_trainable": bool(trainable), "_dtype": dtype_arg(type(self), name, dtype),
             "autocast": bool(autocast), "_parent_path": None, "_path": None, "_losses": [],
             "_inbound_nodes": [], "_build_input_shape": None, "_called": False, "supports_masking": False,
             "input_spec": None, "_lock": False,
@@ -248,7 +247,7 @@ class Layer:
             shape = args[0]
             initializer = args[1] if len(args) > 1 else initializer
             dtype = args[2] if len(args) > 2 else dtype
-        shape = () if shape is None else tuple(int(d) for d in shape)
+        shape = () if shape is None else shape_arg(self, "shape", shape)
         dtype = backend.standardize_dtype(dtype if dtype is not None else self._dtype)
         if initializer is None:
             initializer = "glorot_uniform" if "float" in dtype else "zeros"
@@ -373,6 +372,12 @@ class Layer:
         return out
 
     @property
+    def submodules(self):
+        """Every layer this layer holds, at any depth, each once, depth first (``tf.Module``'s
+        ``submodules``, which Keras 2 layers had and TensorFlow's guides use)."""
+        return tuple(self._flatten_layers(include_self=False))
+
+    @property
     def metrics(self):
         out = list(self._metrics)
         for layer in self._layers:
@@ -431,6 +436,9 @@ class Layer:
             x = args[0]  # the common case: one tensor in, flags as keywords
             if not self.autocast or x._value.dtype.kind != "f" or x._value.dtype == np.dtype(self._dtype):
                 return self._eager_call(args, kwargs)
+        if args and args[0] is None and self._first_input_required():
+            raise ValueError(f"Inputs to a layer should be tensors. Got 'None' (of type NoneType) as input for "
+                             f"layer '{self.name}'.")
         args = _map(self._convert_arg, args)
         kwargs = {k: _map(self._convert_arg, v) for k, v in kwargs.items()}
         if any(isinstance(x, KerasTensor) for x in _flatten(list(args) + list(kwargs.values()))):
@@ -441,6 +449,12 @@ class Layer:
                                  f"argument value should be passed as a keyword argument: {arg!r} "
                                  f"(of type {type(arg)})")
         return self._eager_call(args, kwargs)
+
+    def _first_input_required(self):
+        """Whether ``call``'s first argument has no default: None there is a mistake, not "absent"."""
+        first = next(iter(inspect.signature(self.call).parameters.values()), None)
+        return first is not None and first.default is inspect.Parameter.empty and first.kind in (
+            first.POSITIONAL_ONLY, first.POSITIONAL_OR_KEYWORD)
 
     def _eager_call(self, args, kwargs):
         self._check_input_spec(args)
@@ -609,8 +623,3 @@ def _wrap_build(build):
     build_wrapper._keras_build = True
     return build_wrapper
 
-
-def _constraint(constraint):
-    if constraint is None or callable(constraint):
-        return constraint
-    raise ValueError(f"Could not interpret constraint identifier: {constraint!r}")

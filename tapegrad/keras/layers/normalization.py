@@ -7,6 +7,7 @@ BatchNormalization (``layer.trainable = False``) runs in inference mode, as in K
 import tapegrad as tg
 
 from .. import initializers, regularizers
+from ..arguments import axis_arg, check_axis, constraint, number
 from .layer import InputSpec, Layer
 
 
@@ -36,9 +37,9 @@ class BatchNormalization(Layer):
                  beta_regularizer=None, gamma_regularizer=None, beta_constraint=None, gamma_constraint=None,
                  synchronized=False, **kwargs):
         super().__init__(**kwargs)
-        self.axis = int(axis)
-        self.momentum = float(momentum)
-        self.epsilon = float(epsilon)
+        self.axis = axis_arg(self, "axis", axis)
+        self.momentum = number(self, "momentum", momentum)
+        self.epsilon = number(self, "epsilon", epsilon)
         self.center = bool(center)
         self.scale = bool(scale)
         self.beta_initializer = initializers.get(beta_initializer)
@@ -47,14 +48,15 @@ class BatchNormalization(Layer):
         self.moving_variance_initializer = initializers.get(moving_variance_initializer)
         self.beta_regularizer = regularizers.get(beta_regularizer)
         self.gamma_regularizer = regularizers.get(gamma_regularizer)
-        self.beta_constraint = beta_constraint
-        self.gamma_constraint = gamma_constraint
+        self.beta_constraint = constraint(beta_constraint)
+        self.gamma_constraint = constraint(gamma_constraint)
         self.synchronized = synchronized
         self.supports_masking = True
         self.gamma = None
         self.beta = None
 
     def build(self, input_shape):
+        check_axis(self, "axis", self.axis, len(input_shape))
         shape = (input_shape[self.axis],)
         _add_gamma_and_beta(self, shape, self.scale, self.center)
         self.moving_mean = self.add_weight(shape=shape, name="moving_mean", initializer=self.moving_mean_initializer,
@@ -111,8 +113,8 @@ class LayerNormalization(Layer):
                  gamma_initializer="ones", beta_regularizer=None, gamma_regularizer=None, beta_constraint=None,
                  gamma_constraint=None, **kwargs):
         super().__init__(**kwargs)
-        self.axis = list(axis) if isinstance(axis, (list, tuple)) else axis
-        self.epsilon = float(epsilon)
+        self.axis = axis_arg(self, "axis", axis, allow_list=True)
+        self.epsilon = number(self, "epsilon", epsilon)
         self.center = bool(center)
         self.scale = bool(scale)
         self.rms_scaling = bool(rms_scaling)
@@ -120,14 +122,13 @@ class LayerNormalization(Layer):
         self.gamma_initializer = initializers.get(gamma_initializer)
         self.beta_regularizer = regularizers.get(beta_regularizer)
         self.gamma_regularizer = regularizers.get(gamma_regularizer)
-        self.beta_constraint = beta_constraint
-        self.gamma_constraint = gamma_constraint
+        self.beta_constraint = constraint(beta_constraint)
+        self.gamma_constraint = constraint(gamma_constraint)
         self.supports_masking = True
 
     def build(self, input_shape):
-        rank = len(input_shape)
-        axes = self.axis if isinstance(self.axis, list) else [self.axis]
-        self.axis = sorted(a % rank for a in axes)
+        axes = check_axis(self, "axis", self.axis, len(input_shape))
+        self.axis = sorted(axes if isinstance(axes, list) else [axes])
         shape = tuple(input_shape[a] for a in self.axis)
         _add_gamma_and_beta(self, shape, self.scale or self.rms_scaling, self.center and not self.rms_scaling)
 
