@@ -84,15 +84,17 @@ def reduce_weighted_values(values, sample_weight=None, reduction="sum_over_batch
 
 
 def describe(obj):
-    """How errors name a loss or metric object: ``MeanSquaredError 'mean_squared_error'``."""
-    return f"{type(obj).__name__} '{getattr(obj, 'name', '?')}'"
+    """How errors name a loss or metric object (``MeanSquaredError 'mean_squared_error'``) or a
+    function (given by its name, a str)."""
+    return obj if isinstance(obj, str) else f"{type(obj).__name__} '{getattr(obj, 'name', '?')}'"
 
 
 def reject_none(who, arg, value):
-    """Keras refuses None as a loss/metric input (it would otherwise become NaN, silently)."""
+    """Keras refuses None as a loss/metric input (it would otherwise become NaN, silently). ``who``
+    is described only when raising: this runs on every training step."""
     if value is None:
-        raise ValueError(f"{who}: '{arg}' is None; expected an array or tensor of numbers (Keras: None values "
-                         f"not supported)")
+        raise ValueError(f"{describe(who)}: '{arg}' is None; expected an array or tensor of numbers (Keras: None "
+                         f"values not supported)")
 
 
 def input_error(who, y_true_shape, y_pred_shape, error, expected):
@@ -129,7 +131,7 @@ class Loss:
         return self._dtype
 
     def _input(self, arg, value):
-        reject_none(describe(self), arg, value)
+        reject_none(self, arg, value)
         try:
             return _ops.convert(value, self._dtype)
         except (ValueError, TypeError) as e:

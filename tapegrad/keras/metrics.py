@@ -31,17 +31,17 @@ def _array(x):
 
 
 def _numbers(who, arg, x):
-    """``x`` as a float32 array, or a ValueError naming the metric and argument (None, strings and
-    other non-numbers would otherwise become NaN or fail in NumPy's words)."""
+    """``x`` as a float32 array, or a ValueError naming the metric ``who`` and the argument (None,
+    strings and other non-numbers would otherwise become NaN or fail in NumPy's words)."""
     reject_none(who, arg, x)
     arr = _array(x)
     if arr.dtype.kind not in "biuf":
         if arr.dtype.kind == "O" and any(v is None for v in arr.flat):
-            raise ValueError(f"{who}: '{arg}' holds None; expected numbers (Keras: None values not supported)")
+            raise ValueError(f"{describe(who)}: '{arg}' holds None; expected numbers (Keras: None values not supported)")
         try:
             return arr.astype(_F32)
         except (ValueError, TypeError) as e:
-            raise ValueError(f"{who}: '{arg}' must hold numbers, got dtype {arr.dtype} ({e})") from None
+            raise ValueError(f"{describe(who)}: '{arg}' must hold numbers, got dtype {arr.dtype} ({e})") from None
     return arr.astype(_F32, copy=False)
 
 
@@ -114,9 +114,9 @@ class Mean(Metric):
         self.count = _F32(0.0)
 
     def update_state(self, values, sample_weight=None):
-        values = _numbers(describe(self), "values", values)
+        values = _numbers(self, "values", values)
         if sample_weight is not None:
-            weight = _numbers(describe(self), "sample_weight", sample_weight)
+            weight = _numbers(self, "sample_weight", sample_weight)
             try:
                 values, weight = _same_rank(values, weight) if weight.ndim else (values, weight)
                 if values.ndim > weight.ndim:
@@ -150,9 +150,9 @@ class Sum(Metric):
         self.total = _F32(0.0)
 
     def update_state(self, values, sample_weight=None):
-        values = _numbers(describe(self), "values", values)
+        values = _numbers(self, "values", values)
         if sample_weight is not None:
-            weight = _numbers(describe(self), "sample_weight", sample_weight)
+            weight = _numbers(self, "sample_weight", sample_weight)
             try:
                 values = values * weight
             except ValueError:
@@ -172,12 +172,11 @@ class MeanMetricWrapper(Mean):
         super().__init__(name=name or getattr(fn, "__name__", None), dtype=dtype)
 
     def update_state(self, y_true, y_pred, sample_weight=None):
-        who = describe(self)
-        y_true, y_pred = _numbers(who, "y_true", y_true), _numbers(who, "y_pred", y_pred)
+        y_true, y_pred = _numbers(self, "y_true", y_true), _numbers(self, "y_pred", y_pred)
         try:
             values = self._fn(y_true, y_pred, **self._fn_kwargs)
         except (ValueError, IndexError) as e:  # costs nothing unless raised: names the metric and both shapes
-            raise input_error(who, y_true.shape, y_pred.shape, e, _EXPECTS.get(self._fn, SAME_SHAPE)) from None
+            raise input_error(describe(self), y_true.shape, y_pred.shape, e, _EXPECTS.get(self._fn, SAME_SHAPE)) from None
         super().update_state(_array(values), sample_weight)
 
     def get_config(self):
