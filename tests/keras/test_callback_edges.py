@@ -110,6 +110,12 @@ def test_checkpoint_batch_placeholder_counts_from_one_and_bad_placeholders_are_n
         _fit([_checkpoint(tmp_path, "{nope}.weights.npz")], epochs=1)
 
 
+@pytest.mark.parametrize("filepath", [None, 3, b"m.weights.npz"])
+def test_checkpoint_filepath_must_be_a_path(filepath):
+    with pytest.raises(TypeError, match=r"ModelCheckpoint: 'filepath' must be a str or os.PathLike"):
+        cbm.ModelCheckpoint(filepath, save_weights_only=True)
+
+
 def test_checkpoint_to_a_directory_names_it(tmp_path):
     (tmp_path / "dir.weights.npz").mkdir()
     with pytest.raises(IsADirectoryError, match=r"dir\.weights\.npz"):
