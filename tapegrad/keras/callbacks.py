@@ -80,12 +80,29 @@ class Callback:
         pass
 
 
+def _as_callback_list(callbacks):
+    """``callbacks=`` as a list: None, one Callback (Keras 3 accepts it alone) or a list/tuple of them."""
+    if callbacks is None:
+        return []
+    if isinstance(callbacks, Callback) and not isinstance(callbacks, CallbackList):
+        return [callbacks]
+    if isinstance(callbacks, (list, tuple, CallbackList)):
+        callbacks = list(callbacks)
+        for i, c in enumerate(callbacks):
+            if not isinstance(c, Callback):
+                raise TypeError(f"callbacks: item {i} is {c!r} of type {type(c).__name__}; expected a "
+                                f"keras.callbacks.Callback instance")
+        return callbacks
+    raise TypeError(f"callbacks: expected a keras.callbacks.Callback or a list of them, got {callbacks!r} "
+                    f"of type {type(callbacks).__name__}")
+
+
 class CallbackList(Callback):
     """Calls each callback's hook in order; adds History and ProgbarLogger when asked."""
 
     def __init__(self, callbacks=None, add_history=False, add_progbar=False, model=None, **params):
         super().__init__()
-        self.callbacks = list(callbacks or [])
+        self.callbacks = _as_callback_list(callbacks)
         if add_progbar and not any(isinstance(c, ProgbarLogger) for c in self.callbacks):
             self.callbacks.append(ProgbarLogger())
         if add_history and not any(isinstance(c, History) for c in self.callbacks):
@@ -256,29 +273,29 @@ def _direction(model, metric_name):
     return None
 
 
-class EarlyStopping(Callback):
-    """Stop training when ``monitor`` has stopped improving for ``patience`` epochs."""
+class MonitorCallback(Callback):
+    """Shared by EarlyStopping and ModelCheckpoint (Keras 3's ``MonitorCallback``): ``monitor``,
+    ``mode`` ("auto", "min", "max"; anything else warns and falls back to "auto") and the improvement
+    test. In "auto" mode the direction comes from the monitored metric ('loss' and losses go down,
+    accuracies up); a name the model does not compute raises ValueError at the first epoch end, as
+    Keras 3.15 does, naming the keys the logs do hold."""
 
-    def __init__(self, monitor="val_loss", min_delta=0, patience=0, verbose=0, mode="auto", baseline=None,
-                 restore_best_weights=False, start_from_epoch=0):
+    def __init__(self, monitor="val_loss", mode="auto", baseline=None, min_delta=0):
         super().__init__()
-        self.monitor = monitor
-        self.patience = patience
-        self.verbose = verbose
-        self.baseline = baseline
-        self.min_delta = abs(min_delta)
-        self.wait = 0
-        self.stopped_epoch = 0
-        self.restore_best_weights = restore_best_weights
-        self.best_weights = None
-        self.start_from_epoch = start_from_epoch
+        if not isinstance(monitor, str):
+            raise TypeError(f"{type(self).__name__}: 'monitor' must be the name of a logged quantity "
+                            f"(a str such as 'val_loss'), got {monitor!r}")
         if mode not in ("auto", "min", "max"):
-            warnings.warn(f"EarlyStopping mode {mode} is unknown, fallback to auto mode.", stacklevel=2)
+            warnings.warn(f"{type(self).__name__} mode '{mode}' is unknown, fallback to auto mode.", stacklevel=3)
             mode = "auto"
+        self.monitor = monitor
         self.mode = mode
+        self.best = baseline
+        self.min_delta = abs(min_delta)
         self.monitor_op = None
+        self._warned_missing = False
 
-    def _set_monitor_op(self):
+    def _set_monitor_op(self, logs=None):
         if self.mode == "min":
             self.monitor_op = np.less
         elif self.mode == "max":
@@ -291,14 +308,50 @@ class EarlyStopping(Callback):
             elif direction == "down":
                 self.monitor_op = np.less
         if self.monitor_op is None:
-            raise ValueError(f"EarlyStopping callback received monitor={self.monitor} but Keras isn't able to "
-                             f"automatically determine whether that metric should be maximized or minimized. Pass "
-                             f"`mode='max'` in order to do early stopping based on the highest metric value, or "
-                             f"pass `mode='min'` in order to use the lowest value.")
+            raise ValueError(f"{type(self).__name__} callback received monitor={self.monitor}, but Keras isn't able "
+                             f"to automatically determine whether that metric should be maximized or minimized "
+                             f"(the logs hold: {', '.join(logs or {}) or 'nothing'}). Pass `mode='max'` in order "
+                             f"to monitor based on the highest metric value, or pass `mode='min'` in order to use "
+                             f"the lowest value.")
         if self.monitor_op is np.less:
             self.min_delta *= -1
 
+    def _monitored(self, logs, consequence):
+        """The monitored value in ``logs``; when absent, warn once per training run (naming the keys
+        the logs do hold and what happens instead) and return None."""
+        value = (logs or {}).get(self.monitor)
+        if value is None and not self._warned_missing:
+            self._warned_missing = True
+            warnings.warn(f"{type(self).__name__}: the monitored metric `{self.monitor}` is not available; "
+                          f"available metrics are: {', '.join(logs or {}) or 'none'}. {consequence}", stacklevel=3)
+        return value
+
     def on_train_begin(self, logs=None):
+        self._warned_missing = False
+
+    def _is_improvement(self, value, reference):
+        if reference is None:
+            return True
+        return bool(self.monitor_op(value - self.min_delta, reference))
+
+
+class EarlyStopping(MonitorCallback):
+    """Stop training when ``monitor`` has stopped improving for ``patience`` epochs."""
+
+    def __init__(self, monitor="val_loss", min_delta=0, patience=0, verbose=0, mode="auto", baseline=None,
+                 restore_best_weights=False, start_from_epoch=0):
+        super().__init__(monitor, mode, None, min_delta)
+        self.patience = patience
+        self.verbose = verbose
+        self.baseline = baseline
+        self.wait = 0
+        self.stopped_epoch = 0
+        self.restore_best_weights = restore_best_weights
+        self.best_weights = None
+        self.start_from_epoch = start_from_epoch
+
+    def on_train_begin(self, logs=None):
+        super().on_train_begin(logs)
         self.wait = 0
         self.stopped_epoch = 0
         self.best = None
@@ -307,7 +360,7 @@ class EarlyStopping(Callback):
 
     def on_epoch_end(self, epoch, logs=None):
         if self.monitor_op is None:
-            self._set_monitor_op()
+            self._set_monitor_op(logs)
         current = self.get_monitor_value(logs)
         if current is None or epoch < self.start_from_epoch:
             return
@@ -336,31 +389,26 @@ class EarlyStopping(Callback):
             self.model.set_weights(self.best_weights)
 
     def get_monitor_value(self, logs):
-        logs = logs or {}
-        value = logs.get(self.monitor)
-        if value is None:
-            warnings.warn(f"Early stopping conditioned on metric `{self.monitor}` which is not available. "
-                          f"Available metrics are: {','.join(logs.keys())}", stacklevel=2)
-        return value
-
-    def _is_improvement(self, value, reference):
-        if reference is None:
-            return True
-        return bool(self.monitor_op(value - self.min_delta, reference))
+        return self._monitored(logs, "Early stopping is not applied.")
 
 
-class ModelCheckpoint(Callback):
-    """Save the weights during training (``filepath`` may use ``{epoch}`` and log keys).
+class ModelCheckpoint(MonitorCallback):
+    """Save the weights during training (``filepath`` may use ``{epoch}``, ``{batch}`` and log keys).
 
     Only weights are saved (``save_weights_only=True`` and a ``.weights.npz`` path): saving a
-    whole model (``.keras``) would mean storing code, which tapegrad never loads.
+    whole model (``.keras``) would mean storing code, which tapegrad never loads. As Keras 3.15:
+    the folder of the path is created when missing; with ``save_best_only`` the first value always
+    counts as an improvement (unless ``initial_value_threshold`` is given), and when ``monitor`` is
+    not in the logs the weights are saved anyway (a warning, once per run, names the keys there are).
     """
 
     def __init__(self, filepath, monitor="val_loss", verbose=0, save_best_only=False, save_weights_only=False,
                  mode="auto", save_freq="epoch", initial_value_threshold=None):
-        super().__init__()
+        super().__init__(monitor, mode, initial_value_threshold)
+        if not isinstance(filepath, (str, os.PathLike)):
+            raise TypeError(f"ModelCheckpoint: 'filepath' must be a str or os.PathLike ending in `.weights.npz`, "
+                            f"got {filepath!r} of type {type(filepath).__name__}")
         self.filepath = os.fspath(filepath)
-        self.monitor = monitor
         self.verbose = verbose
         self.save_best_only = save_best_only
         self.save_weights_only = save_weights_only
@@ -373,17 +421,9 @@ class ModelCheckpoint(Callback):
         if not save_weights_only:
             warnings.warn("ModelCheckpoint: tapegrad saves weights (and optimizer state) only; "
                           "save_weights_only=False is treated as True.", stacklevel=2)
-        if save_freq != "epoch" and not isinstance(save_freq, int):
-            raise ValueError(f"Unrecognized save_freq: {save_freq}. Expected save_freq are 'epoch' or integer values")
-        if mode not in ("auto", "min", "max"):
-            warnings.warn(f"ModelCheckpoint mode '{mode}' is unknown, fallback to auto mode.", stacklevel=2)
-            mode = "auto"
-        if mode == "min" or (mode == "auto" and not ("acc" in monitor or monitor.startswith("fmeasure"))):
-            self.monitor_op = np.less
-            self.best = np.inf if initial_value_threshold is None else initial_value_threshold
-        else:
-            self.monitor_op = np.greater
-            self.best = -np.inf if initial_value_threshold is None else initial_value_threshold
+        if save_freq != "epoch" and (not isinstance(save_freq, int) or isinstance(save_freq, bool) or save_freq < 1):
+            raise ValueError(f"Unrecognized save_freq: {save_freq}. Expected save_freq are 'epoch' or integer values "
+                             f"(a positive number of batches)")
 
     def on_epoch_begin(self, epoch, logs=None):
         self._current_epoch = epoch
@@ -395,26 +435,52 @@ class ModelCheckpoint(Callback):
                 self._save(self._current_epoch, batch, logs)
 
     def on_epoch_end(self, epoch, logs=None):
+        if self.monitor_op is None:  # as Keras: decided once the metrics are known, even when not saving best only
+            self._set_monitor_op(logs)
         if self.save_freq == "epoch":
             self._save(epoch, None, logs)
 
+    def _file_path(self, epoch, batch, logs):
+        try:
+            if batch is None or "batch" in logs:
+                return self.filepath.format(epoch=epoch + 1, **logs)
+            return self.filepath.format(epoch=epoch + 1, batch=batch + 1, **logs)
+        except KeyError as e:
+            raise KeyError(f'Failed to format this callback filepath: "{self.filepath}". Reason: {e}; the '
+                           f'placeholders available are epoch, batch and {", ".join(logs) or "no logged values"}') \
+                from None
+
+    def _should_save(self, epoch, filepath, logs):
+        if not self.save_best_only:
+            if self.verbose > 0:
+                print(f"\nEpoch {epoch + 1}: saving model to {filepath}")
+            return True
+        current = self._monitored(logs, "Saving at every epoch instead of only the best (as Keras does).")
+        if current is None:
+            return True
+        if np.ndim(current) > 0:
+            warnings.warn(f"Can save best model only when `monitor` is a scalar value. Received: {current}. "
+                          f"Falling back to `save_best_only=False`.", stacklevel=3)
+            return True
+        best = "None" if self.best is None else f"{self.best:.5f}"
+        if self._is_improvement(current, self.best):
+            if self.verbose > 0:
+                print(f"\nEpoch {epoch + 1}: {self.monitor} improved from {best} to {current:.5f}, "
+                      f"saving model to {filepath}")
+            self.best = current
+            return True
+        if self.verbose > 0:
+            print(f"\nEpoch {epoch + 1}: {self.monitor} did not improve from {best}")
+        return False
+
     def _save(self, epoch, batch, logs):
         logs = dict(logs or {})
-        filepath = self.filepath.format(epoch=epoch + 1, batch=batch, **logs)
-        if self.save_best_only:
-            current = logs.get(self.monitor)
-            if current is None:
-                warnings.warn(f"Can save best model only with {self.monitor} available, skipping.", stacklevel=2)
-                return
-            if self.monitor_op(current, self.best):
-                if self.verbose > 0:
-                    print(f"\nEpoch {epoch + 1}: {self.monitor} improved from {self.best:.5f} to {current:.5f}, "
-                          f"saving model to {filepath}")
-                self.best = current
-                self.model.save_weights(filepath, overwrite=True)
-            elif self.verbose > 0:
-                print(f"\nEpoch {epoch + 1}: {self.monitor} did not improve from {self.best:.5f}")
+        filepath = self._file_path(epoch, batch, logs)
+        if self.monitor_op is None and self.save_best_only:  # a save within the first epoch (save_freq=N)
+            self._set_monitor_op(logs)
+        if not self._should_save(epoch, filepath, logs):
             return
-        if self.verbose > 0:
-            print(f"\nEpoch {epoch + 1}: saving model to {filepath}")
+        folder = os.path.dirname(filepath)
+        if folder:  # Keras creates the checkpoint's folder
+            os.makedirs(folder, exist_ok=True)
         self.model.save_weights(filepath, overwrite=True)

@@ -25,6 +25,8 @@ are used instead (whatever ``from_logits`` says), as Keras 3 does.
 import math
 import warnings
 
+import numpy as np
+
 import tapegrad as tg
 
 from . import _ops, backend
@@ -81,8 +83,43 @@ def reduce_weighted_values(values, sample_weight=None, reduction="sum_over_batch
     return reduce_values(values, sample_weight, reduction)
 
 
+def describe(obj):
+    """How errors name a loss or metric object (``MeanSquaredError 'mean_squared_error'``) or a
+    function (given by its name, a str)."""
+    return obj if isinstance(obj, str) else f"{type(obj).__name__} '{getattr(obj, 'name', '?')}'"
+
+
+def reject_none(who, arg, value):
+    """Keras refuses None as a loss/metric input (it would otherwise become NaN, silently). ``who``
+    is described only when raising: this runs on every training step."""
+    if value is None:
+        raise ValueError(f"{describe(who)}: '{arg}' is None; expected an array or tensor of numbers (Keras: None "
+                         f"values not supported)")
+
+
+def input_error(who, y_true_shape, y_pred_shape, error, expected):
+    """The error for inputs ``who`` cannot combine: its name, both shapes, what it expects, and the
+    underlying reason. The class stays the one raised (InvalidArgumentError where TF raises it)."""
+    y_true_shape, y_pred_shape = tuple(y_true_shape), tuple(y_pred_shape)
+    try:
+        np.broadcast_shapes(y_true_shape, y_pred_shape)
+        problem = f"cannot be computed for y_true of shape {y_true_shape} and y_pred of shape {y_pred_shape}"
+    except ValueError:
+        problem = f"y_true of shape {y_true_shape} and y_pred of shape {y_pred_shape} do not match"
+    cls = type(error) if isinstance(error, tg.errors.InvalidArgumentError) else (
+        tg.errors.InvalidArgumentError if "broadcast" in str(error) else ValueError)
+    return cls(f"{who}: {problem}; expected {expected} ({error})")
+
+
+# What each loss/metric expects of its inputs, for its error messages.
+SAME_SHAPE = "y_true and y_pred of the same shape, e.g. both (batch, units) (or shapes that broadcast together)"
+SPARSE = "y_true of integer class ids shaped (batch,) or (batch, 1) and y_pred of scores shaped (batch, classes)"
+
+
 class Loss:
     """Base class: ``call(y_true, y_pred)`` gives per-sample losses; ``__call__`` reduces them."""
+
+    _expects = SAME_SHAPE
 
     def __init__(self, name=None, reduction="sum_over_batch_size", dtype=None):
         self.name = name or backend.auto_name(type(self).__name__)
@@ -93,11 +130,30 @@ class Loss:
     def dtype(self):
         return self._dtype
 
+    def _input(self, arg, value):
+        reject_none(self, arg, value)
+        try:
+            return _ops.convert(value, self._dtype)
+        except (ValueError, TypeError) as e:
+            raise ValueError(f"{describe(self)}: '{arg}' must hold numbers, got {type(value).__name__} "
+                             f"{_short(value)} ({e})") from None
+
     def __call__(self, y_true, y_pred, sample_weight=None):
-        y_pred = _ops.convert(y_pred, self._dtype)
-        y_true = _ops.convert(y_true, self._dtype)
-        losses = self.call(y_true, y_pred)
-        return reduce_weighted_values(losses, sample_weight, self.reduction, self._dtype)
+        y_pred = self._input("y_pred", y_pred)
+        y_true = self._input("y_true", y_true)
+        try:
+            losses = self.call(y_true, y_pred)
+        except ValueError as e:  # costs nothing unless raised: names the loss and both shapes
+            raise input_error(describe(self), y_true.shape, y_pred.shape, e, self._expects) from None
+        try:
+            return reduce_weighted_values(losses, sample_weight, self.reduction, self._dtype)
+        except ValueError as e:
+            if sample_weight is None:
+                raise
+            raise type(e)(f"{describe(self)}: sample_weight of shape {tuple(np.shape(sample_weight))} does not fit "
+                          f"the per-sample losses of shape {tuple(losses.shape)} (y_pred {tuple(y_pred.shape)}); "
+                          f"expected one weight per sample, e.g. shape ({losses.shape[0] if losses.ndim else ''},) "
+                          f"({e})") from None
 
     def call(self, y_true, y_pred):
         raise NotImplementedError
@@ -133,7 +189,14 @@ class LossFunctionWrapper(Loss):
 
 # -- per-sample loss functions ----------------------------------------------------------------------
 
-def _pred_true(y_true, y_pred):
+def _short(value):
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _pred_true(y_true, y_pred, fn_name):
+    reject_none(fn_name, "y_true", y_true)
+    reject_none(fn_name, "y_pred", y_pred)
     y_pred = _ops.convert(y_pred)
     y_true = _ops.cast(_ops.convert(y_true), y_pred.dtype)
     return squeeze_or_expand_to_same_rank(y_true, y_pred)
@@ -141,24 +204,24 @@ def _pred_true(y_true, y_pred):
 
 def mean_squared_error(y_true, y_pred):
     """``mean(square(y_true - y_pred), axis=-1)``."""
-    y_true, y_pred = _pred_true(y_true, y_pred)
+    y_true, y_pred = _pred_true(y_true, y_pred, "mean_squared_error")
     return tg.reduce_mean(tg.square(y_true - y_pred), axis=-1)
 
 
 def mean_absolute_error(y_true, y_pred):
     """``mean(abs(y_true - y_pred), axis=-1)``."""
-    y_true, y_pred = _pred_true(y_true, y_pred)
+    y_true, y_pred = _pred_true(y_true, y_pred, "mean_absolute_error")
     return tg.reduce_mean(tg.abs(y_true - y_pred), axis=-1)
 
 
 def mean_absolute_percentage_error(y_true, y_pred):
-    y_true, y_pred = _pred_true(y_true, y_pred)
+    y_true, y_pred = _pred_true(y_true, y_pred, "mean_absolute_percentage_error")
     diff = tg.abs((y_true - y_pred) / tg.maximum(tg.abs(y_true), backend.epsilon()))
     return 100.0 * tg.reduce_mean(diff, axis=-1)
 
 
 def mean_squared_logarithmic_error(y_true, y_pred):
-    y_true, y_pred = _pred_true(y_true, y_pred)
+    y_true, y_pred = _pred_true(y_true, y_pred, "mean_squared_logarithmic_error")
     first = tg.math.log(tg.maximum(y_pred, backend.epsilon()) + 1.0)
     second = tg.math.log(tg.maximum(y_true, backend.epsilon()) + 1.0)
     return tg.reduce_mean(tg.square(first - second), axis=-1)
@@ -166,7 +229,7 @@ def mean_squared_logarithmic_error(y_true, y_pred):
 
 def huber(y_true, y_pred, delta=1.0):
     """Per element ``0.5 x^2`` if ``|x| <= delta`` else ``delta |x| - 0.5 delta^2``; mean over the last axis."""
-    y_true, y_pred = _pred_true(y_true, y_pred)
+    y_true, y_pred = _pred_true(y_true, y_pred, "huber")
     delta = float(delta)
     error = y_pred - y_true
     abs_error = tg.abs(error)
@@ -175,7 +238,7 @@ def huber(y_true, y_pred, delta=1.0):
 
 
 def log_cosh(y_true, y_pred):
-    y_true, y_pred = _pred_true(y_true, y_pred)
+    y_true, y_pred = _pred_true(y_true, y_pred, "log_cosh")
     x = y_pred - y_true
     return tg.reduce_mean(x + tg.nn.softplus(-2.0 * x) - math.log(2.0), axis=-1)
 
@@ -185,7 +248,7 @@ def _l2_normalize(x, axis):
 
 
 def cosine_similarity(y_true, y_pred, axis=-1):
-    y_true, y_pred = _pred_true(y_true, y_pred)
+    y_true, y_pred = _pred_true(y_true, y_pred, "cosine_similarity")
     return -tg.reduce_sum(_l2_normalize(y_true, axis) * _l2_normalize(y_pred, axis), axis=axis)
 
 
@@ -197,17 +260,17 @@ def _hinge_labels(y_true):
 
 
 def hinge(y_true, y_pred):
-    y_true, y_pred = _pred_true(y_true, y_pred)
+    y_true, y_pred = _pred_true(y_true, y_pred, "hinge")
     return tg.reduce_mean(tg.maximum(1.0 - _hinge_labels(y_true) * y_pred, 0.0), axis=-1)
 
 
 def squared_hinge(y_true, y_pred):
-    y_true, y_pred = _pred_true(y_true, y_pred)
+    y_true, y_pred = _pred_true(y_true, y_pred, "squared_hinge")
     return tg.reduce_mean(tg.square(tg.maximum(1.0 - _hinge_labels(y_true) * y_pred, 0.0)), axis=-1)
 
 
 def kl_divergence(y_true, y_pred):
-    y_true, y_pred = _pred_true(y_true, y_pred)
+    y_true, y_pred = _pred_true(y_true, y_pred, "kl_divergence")
     eps = backend.epsilon()
     y_true = tg.clip_by_value(y_true, eps, 1.0)
     y_pred = tg.clip_by_value(y_pred, eps, 1.0)
@@ -215,7 +278,7 @@ def kl_divergence(y_true, y_pred):
 
 
 def poisson(y_true, y_pred):
-    y_true, y_pred = _pred_true(y_true, y_pred)
+    y_true, y_pred = _pred_true(y_true, y_pred, "poisson")
     return tg.reduce_mean(y_pred - y_true * tg.math.log(y_pred + backend.epsilon()), axis=-1)
 
 
@@ -245,8 +308,13 @@ def categorical_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=
     """Crossentropy against one-hot (or soft) targets; one value per sample."""
     if isinstance(axis, bool):
         raise ValueError(f"`axis` must be of type `int`. Received: axis={axis} of type {type(axis)}")
+    reject_none("categorical_crossentropy", "y_true", y_true)
+    reject_none("categorical_crossentropy", "y_pred", y_pred)
     y_pred = _ops.convert(y_pred)
     y_true = _ops.cast(_ops.convert(y_true), y_pred.dtype)
+    if y_true.ndim < 1 or y_pred.ndim < 1:
+        raise ValueError(f"Arguments `target` and `output` must be at least rank 1. Received: "
+                         f"target.shape={tuple(y_true.shape)}, output.shape={tuple(y_pred.shape)}")
     if y_pred.shape[-1] == 1:
         warnings.warn(f"In loss categorical_crossentropy, expected y_pred.shape to be (batch_size, num_classes) "
                       f"with num_classes > 1. Received: y_pred.shape={tuple(y_pred.shape)}. Consider using "
@@ -254,9 +322,6 @@ def categorical_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=
     if label_smoothing:
         num_classes = float(y_true.shape[-1])
         y_true = y_true * (1.0 - label_smoothing) + label_smoothing / num_classes
-    if y_true.ndim < 1:
-        raise ValueError(f"Arguments `target` and `output` must be at least rank 1. Received: "
-                         f"target.shape={tuple(y_true.shape)}, output.shape={tuple(y_pred.shape)}")
     _check_same_shape(y_true, y_pred)
     output, from_logits = _logits_of(y_pred, from_logits, "categorical_crossentropy", "Softmax")
     if from_logits:
@@ -269,8 +334,12 @@ def categorical_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=
 
 def sparse_categorical_crossentropy(y_true, y_pred, from_logits=False, ignore_class=None, axis=-1):
     """Crossentropy against integer class ids; one value per sample."""
+    reject_none("sparse_categorical_crossentropy", "y_true", y_true)
+    reject_none("sparse_categorical_crossentropy", "y_pred", y_pred)
     y_pred = _ops.convert(y_pred)
     y_true = _ops.convert(y_true)
+    if y_pred.ndim < 1:
+        raise ValueError(f"Argument `output` must be at least rank 1. Received: output.shape={tuple(y_pred.shape)}")
     if y_true.ndim == y_pred.ndim and y_true.shape[axis] == 1:
         y_true = tg.squeeze(y_true, axis)
     if axis not in (-1, y_pred.ndim - 1):
@@ -282,8 +351,6 @@ def sparse_categorical_crossentropy(y_true, y_pred, from_logits=False, ignore_cl
         y_pred = tg.where(tg.expand_dims(valid, -1), y_pred, tg.zeros_like(y_pred))
     output, from_logits = _logits_of(y_pred, from_logits, "sparse_categorical_crossentropy", "Softmax")
     target = tg.cast(y_true, "int64")
-    if y_pred.ndim < 1:
-        raise ValueError(f"Argument `output` must be at least rank 1. Received: output.shape={tuple(y_pred.shape)}")
     if target.ndim != y_pred.ndim - 1:
         raise ValueError(f"Argument `output` must have rank (ndim) `target.ndim - 1`. Received: "
                          f"target.shape={tuple(target.shape)}, output.shape={tuple(y_pred.shape)}")
@@ -302,6 +369,8 @@ def sparse_categorical_crossentropy(y_true, y_pred, from_logits=False, ignore_cl
 
 def binary_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=0.0, axis=-1):
     """Binary crossentropy per element, averaged over ``axis``."""
+    reject_none("binary_crossentropy", "y_true", y_true)
+    reject_none("binary_crossentropy", "y_pred", y_pred)
     y_pred = _ops.convert(y_pred)
     y_true = _ops.cast(_ops.convert(y_true), y_pred.dtype)
     if label_smoothing:
@@ -319,7 +388,7 @@ def binary_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=0.0, 
 
 # -- loss classes ---------------------------------------------------------------------------------
 
-def _wrapper(class_name, fn, default_name, params, doc):
+def _wrapper(class_name, fn, default_name, params, doc, expects=SAME_SHAPE):
     """A LossFunctionWrapper subclass with keyword ``params`` (name -> default) passed to ``fn``."""
     def __init__(self, *args, reduction="sum_over_batch_size", name=default_name, dtype=None, **kwargs):
         values = dict(params)
@@ -332,7 +401,7 @@ def _wrapper(class_name, fn, default_name, params, doc):
         LossFunctionWrapper.__init__(self, fn, reduction=reduction, name=name, dtype=dtype, **values)
 
     return type(class_name, (LossFunctionWrapper,), {
-        "__init__": __init__, "__doc__": doc, "__module__": __name__,
+        "__init__": __init__, "__doc__": doc, "__module__": __name__, "_expects": expects,
         "from_config": classmethod(lambda cls, config: cls(**config))})
 
 
@@ -360,7 +429,8 @@ CategoricalCrossentropy = _wrapper("CategoricalCrossentropy", categorical_crosse
                                    "Crossentropy for one-hot targets (``from_logits`` for raw scores).")
 SparseCategoricalCrossentropy = _wrapper("SparseCategoricalCrossentropy", sparse_categorical_crossentropy,
                                          "sparse_categorical_crossentropy", {"from_logits": False, "ignore_class": None},
-                                         "Crossentropy for integer targets (``from_logits`` for raw scores).")
+                                         "Crossentropy for integer targets (``from_logits`` for raw scores).",
+                                         SPARSE)
 
 # Aliases, as Keras 3.
 mse = MSE = mean_squared_error

@@ -13,7 +13,10 @@ gradients.
 """
 import numpy as np
 
+from tapegrad.core import errors as tg_errors
+
 from . import backend
+from .losses import SAME_SHAPE, SPARSE, describe, input_error, reject_none
 from .serialization import deserialize_keras_object, get_by_identifier, serialize_keras_object
 
 _F32 = np.float32
@@ -25,6 +28,21 @@ def _array(x):
     if hasattr(x, "__tapegrad_tensor__"):
         return np.asarray(x.__tapegrad_tensor__()._value)
     return np.asarray(x)
+
+
+def _numbers(who, arg, x):
+    """``x`` as a float32 array, or a ValueError naming the metric ``who`` and the argument (None,
+    strings and other non-numbers would otherwise become NaN or fail in NumPy's words)."""
+    reject_none(who, arg, x)
+    arr = _array(x)
+    if arr.dtype.kind not in "biuf":
+        if arr.dtype.kind == "O" and any(v is None for v in arr.flat):
+            raise ValueError(f"{describe(who)}: '{arg}' holds None; expected numbers (Keras: None values not supported)")
+        try:
+            return arr.astype(_F32)
+        except (ValueError, TypeError) as e:
+            raise ValueError(f"{describe(who)}: '{arg}' must hold numbers, got dtype {arr.dtype} ({e})") from None
+    return arr.astype(_F32, copy=False)
 
 
 def _same_rank(y_true, y_pred):
@@ -39,6 +57,13 @@ def _same_rank(y_true, y_pred):
         else:
             y_pred = y_pred[..., 0]
     return y_true, y_pred
+
+
+def _weight_error(metric, values, sample_weight):
+    return tg_errors.InvalidArgumentError(
+        f"{describe(metric)}: sample_weight of shape {tuple(np.shape(sample_weight))} does not fit the values of "
+        f"shape {tuple(values.shape)}; expected one weight per sample (shape ({values.shape[0] if values.ndim else ''},)) "
+        f"or the values' shape")
 
 
 class Metric:
@@ -89,13 +114,16 @@ class Mean(Metric):
         self.count = _F32(0.0)
 
     def update_state(self, values, sample_weight=None):
-        values = _array(values).astype(_F32)
+        values = _numbers(self, "values", values)
         if sample_weight is not None:
-            weight = _array(sample_weight).astype(_F32)
-            values, weight = _same_rank(values, weight) if weight.ndim else (values, weight)
-            if values.ndim > weight.ndim:
-                values = values.mean(axis=tuple(range(weight.ndim, values.ndim)), dtype=_F32)
-            weight = np.broadcast_to(weight, values.shape)
+            weight = _numbers(self, "sample_weight", sample_weight)
+            try:
+                values, weight = _same_rank(values, weight) if weight.ndim else (values, weight)
+                if values.ndim > weight.ndim:
+                    values = values.mean(axis=tuple(range(weight.ndim, values.ndim)), dtype=_F32)
+                weight = np.broadcast_to(weight, values.shape)
+            except ValueError:
+                raise _weight_error(self, values, sample_weight) from None
             values = values * weight
             if weight.ndim > 1:
                 weight = weight.mean(axis=tuple(range(1, weight.ndim)), dtype=_F32)
@@ -122,9 +150,13 @@ class Sum(Metric):
         self.total = _F32(0.0)
 
     def update_state(self, values, sample_weight=None):
-        values = _array(values).astype(_F32)
+        values = _numbers(self, "values", values)
         if sample_weight is not None:
-            values = values * _array(sample_weight).astype(_F32)
+            weight = _numbers(self, "sample_weight", sample_weight)
+            try:
+                values = values * weight
+            except ValueError:
+                raise _weight_error(self, values, sample_weight) from None
         self.total = _F32(self.total + values.sum(dtype=_F32))
 
     def result(self):
@@ -140,7 +172,11 @@ class MeanMetricWrapper(Mean):
         super().__init__(name=name or getattr(fn, "__name__", None), dtype=dtype)
 
     def update_state(self, y_true, y_pred, sample_weight=None):
-        values = self._fn(_array(y_true).astype(_F32), _array(y_pred).astype(_F32), **self._fn_kwargs)
+        y_true, y_pred = _numbers(self, "y_true", y_true), _numbers(self, "y_pred", y_pred)
+        try:
+            values = self._fn(y_true, y_pred, **self._fn_kwargs)
+        except (ValueError, IndexError) as e:  # costs nothing unless raised: names the metric and both shapes
+            raise input_error(describe(self), y_true.shape, y_pred.shape, e, _EXPECTS.get(self._fn, SAME_SHAPE)) from None
         super().update_state(_array(values), sample_weight)
 
     def get_config(self):
@@ -226,6 +262,8 @@ MeanAbsoluteError = _metric_class("MeanAbsoluteError", mean_absolute_error, "mea
 
 mse = MSE = mean_squared_error
 mae = MAE = mean_absolute_error
+
+_EXPECTS = {sparse_categorical_accuracy: SPARSE, sparse_top_k_categorical_accuracy: SPARSE}
 
 ALL_OBJECTS_DICT = {obj.__name__: obj for obj in (
     Metric, Mean, Sum, MeanMetricWrapper, Accuracy, BinaryAccuracy, CategoricalAccuracy, SparseCategoricalAccuracy,

@@ -13,14 +13,16 @@ accepts no Python objects. Entries:
 
 Writing is atomic: the archive goes to a temporary file in the same folder, is flushed and
 fsync'ed, then renamed over the target (``os.replace``); a crash mid-save leaves the previous
-file intact (and a ``.<name>.<random>.tmp`` file that is never read). Loading checks the format,
+file intact (and a ``.<name>.<host>-<pid>.<random>.tmp`` file that is never read, and is removed by
+the next save of the same target once its writer is gone: see ``remove_stale_temporaries``). Loading checks the format,
 the checksum, the number and shapes of the weights, and changes nothing unless all of it checks.
 
 Reading is bounded and inert (``read_weights_file``): the archive's entries must be the names
 above, stored uncompressed, each a ``.npy`` whose header describes exactly the bytes the entry
 holds (checked before anything is allocated, so a crafted header cannot claim a huge array), of a
 plain numeric, bool or string dtype (no Python objects, so no pickle); nothing is ever extracted
-to disk. A truncated or damaged file raises ValueError naming the file and what is wrong.
+to disk. A truncated or damaged file raises ``InvalidWeightsFileError`` (a ValueError; exported as
+``keras.saving.InvalidWeightsFileError``) naming the file and what is wrong.
 
 With the optimizer state restored, training resumes bit-identically (given the same batches:
 ``fit`` shuffles with tapegrad's random stream, which is not part of the file).
@@ -28,10 +30,13 @@ With the optimizer state restored, training resumes bit-identically (given the s
 import hashlib
 import os
 import re
+import socket
 import struct
 import tempfile
+import time
 import warnings
 import zipfile
+import zlib
 
 import numpy as np
 
@@ -59,10 +64,22 @@ def _optimizer_variables(model):
     return optimizer, list(getattr(optimizer, "variables", []) or [])
 
 
-def _check_path(filepath):
-    filepath = os.fspath(filepath)
+def _check_path(filepath, reading):
+    """The path as a str, checked: the suffix, and that it names a file (reading) or a place in an
+    existing folder where a file can go (writing), so errors name the target, not a temporary file."""
+    if not isinstance(filepath, (str, bytes, os.PathLike)):
+        raise TypeError(f"filepath must be a str or os.PathLike ending in `{SUFFIX}`, got {filepath!r} "
+                        f"of type {type(filepath).__name__}")
+    filepath = os.fsdecode(filepath)
     if not filepath.endswith(SUFFIX):
         raise ValueError(f"The filename must end in `{SUFFIX}`. Received: filepath={filepath}")
+    if os.path.isdir(filepath):
+        raise IsADirectoryError(f"filepath names a directory, not a weights file: {filepath}")
+    if reading and not os.path.exists(filepath):
+        raise FileNotFoundError(f"No weights file at {filepath}")
+    folder = os.path.dirname(os.path.abspath(filepath))
+    if not reading and not os.path.isdir(folder):
+        raise FileNotFoundError(f"Cannot save weights to {filepath}: the folder {folder} does not exist")
     return filepath
 
 
@@ -84,10 +101,74 @@ def weights_arrays(model):
     return arrays
 
 
-def atomic_write_npz(filepath, arrays):
-    """Write ``arrays`` to ``filepath`` as .npz: temporary file, flush, fsync, rename."""
+# Temporary files are named ``.<target name>.<host>-<pid>.<random>.tmp``: the host (a short hash of
+# its name) and process id of the writer make it possible to tell an abandoned temporary file (its
+# writer was killed mid-save) from one another writer is filling right now.
+_STALE_AFTER_S = 3600.0
+_HOST = format(zlib.crc32(socket.gethostname().encode("utf-8", "replace")), "08x")
+
+
+def _temp_prefix(filepath):
+    return "." + os.path.basename(filepath) + "."
+
+
+def _pid_alive(pid):
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OSError):  # it exists (another user's), or we cannot tell: keep the file
+        return True
+    return True
+
+
+def remove_stale_temporaries(filepath, now=None):
+    """Delete the temporary files earlier, interrupted saves of ``filepath`` left next to it.
+
+    Only files named as ``atomic_write_npz`` names this target's temporaries are considered, and one
+    is removed when its writer cannot still be writing it: the process that created it (on this
+    host) no longer exists, or the file has not been modified for an hour (a writer on another
+    host, a process id reused since, or a name written by an older tapegrad without a writer id).
+    A temporary file of a live writer (another process, or another thread of this one) is left
+    alone. Returns the paths removed.
+    """
     folder = os.path.dirname(os.path.abspath(filepath))
-    fd, tmp = tempfile.mkstemp(prefix="." + os.path.basename(filepath) + ".", suffix=".tmp", dir=folder)
+    prefix = _temp_prefix(filepath)
+    pattern = re.compile(re.escape(prefix) + r"(?:([0-9a-f]{8})-(\d+)\.)?[a-z0-9_]+\.tmp")
+    now = time.time() if now is None else now
+    removed = []
+    try:
+        entries = list(os.scandir(folder))
+    except OSError:
+        return removed
+    for entry in entries:
+        match = pattern.fullmatch(entry.name)
+        if match is None:
+            continue
+        host, pid = match.group(1), match.group(2)
+        try:
+            if not entry.is_file(follow_symlinks=False):
+                continue
+            old = now - entry.stat(follow_symlinks=False).st_mtime > _STALE_AFTER_S
+            dead = host == _HOST and pid is not None and int(pid) != os.getpid() and not _pid_alive(int(pid))
+            if old or dead:
+                os.unlink(entry.path)
+                removed.append(entry.path)
+        except FileNotFoundError:  # another saver cleaned it (or its writer renamed it) meanwhile
+            continue
+        except OSError:  # cleaning is a courtesy: never make the save itself fail
+            continue
+    return removed
+
+
+def atomic_write_npz(filepath, arrays):
+    """Write ``arrays`` to ``filepath`` as .npz: temporary file, flush, fsync, rename.
+
+    Before writing, temporary files of this target that interrupted saves left behind are removed
+    (``remove_stale_temporaries``)."""
+    folder = os.path.dirname(os.path.abspath(filepath))
+    remove_stale_temporaries(filepath)
+    fd, tmp = tempfile.mkstemp(prefix=f"{_temp_prefix(filepath)}{_HOST}-{os.getpid()}.", suffix=".tmp", dir=folder)
     try:
         with os.fdopen(fd, "wb") as f:
             np.savez(f, **arrays)
@@ -109,7 +190,7 @@ def atomic_write_npz(filepath, arrays):
 
 
 def save_weights(model, filepath, overwrite=True):
-    filepath = _check_path(filepath)
+    filepath = _check_path(filepath, reading=False)
     if not overwrite and os.path.exists(filepath):
         raise FileExistsError(f"{filepath} exists; pass overwrite=True to replace it")
     atomic_write_npz(filepath, weights_arrays(model))
@@ -119,12 +200,15 @@ _ENTRY = re.compile(r"(__format__|__checksum__|weights/paths|weights/\d+|optimiz
                     r"optimizer/\d+)\.npy")
 
 
-class _InvalidFile(ValueError):
-    pass
+class InvalidWeightsFileError(ValueError):
+    """A file given to ``load_weights`` (or ``read_weights_file``) is not a valid tapegrad weights
+    file: not a ``.npz`` archive, truncated, damaged, of another format, failing its checksum, or
+    holding entries the format does not allow. A ``ValueError``, so ``except ValueError`` catches it
+    too; the model is never changed when it is raised."""
 
 
 def _corrupt(filepath, what):
-    return _InvalidFile(f"{filepath} is damaged or not a tapegrad weights file: {what}")
+    return InvalidWeightsFileError(f"{filepath} is damaged or not a tapegrad weights file: {what}")
 
 
 def _read_entry(archive, info, filepath):
@@ -179,14 +263,14 @@ def read_weights_file(filepath):
                 if name in arrays:
                     raise _corrupt(filepath, f"entry {info.filename!r} appears twice")
                 arrays[name] = _read_entry(archive, info, filepath)
-    except _InvalidFile:
+    except InvalidWeightsFileError:
         raise
     except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, struct.error, ValueError) as e:
         raise _corrupt(filepath, f"the archive is truncated or damaged ({type(e).__name__}: {e})") from None
     if "__format__" not in arrays or arrays["__format__"].dtype.kind != "U" or str(arrays["__format__"]) != FORMAT:
-        raise ValueError(f"{filepath} is not a tapegrad weights file (expected format {FORMAT!r})")
+        raise InvalidWeightsFileError(f"{filepath} is not a tapegrad weights file (expected format {FORMAT!r})")
     if "__checksum__" not in arrays or str(arrays["__checksum__"]) != _checksum(arrays):
-        raise ValueError(f"{filepath}: checksum mismatch; the file is corrupted or was modified")
+        raise InvalidWeightsFileError(f"{filepath}: checksum mismatch; the file is corrupted or was modified")
     for name in ("weights/paths", "optimizer/paths"):
         if name in arrays and (arrays[name].dtype.kind != "U" or arrays[name].ndim != 1):
             raise _corrupt(filepath, f"entry {name!r} must be a 1-D array of strings")
@@ -196,7 +280,7 @@ def read_weights_file(filepath):
 
 
 def load_weights(model, filepath, skip_mismatch=False):
-    filepath = _check_path(filepath)
+    filepath = _check_path(filepath, reading=True)
     arrays = read_weights_file(filepath)
     saved_paths = [str(p) for p in arrays["weights/paths"]]
     weights = model.weights

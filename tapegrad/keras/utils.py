@@ -21,17 +21,42 @@ def set_random_seed(seed):
 def to_categorical(x, num_classes=None):
     """One-hot float32 rows for integer class ids (``keras.utils.to_categorical``).
 
+    Class ids must be integers (or whole floats, or bools) in ``[0, num_classes)``. Keras 3 lets
+    NumPy index with them, so a negative id silently picks a class counted from the end, a
+    fractional one is truncated and one ``>= num_classes`` fails with NumPy's IndexError; here each
+    of these is a ValueError naming the offending id.
+
     >>> to_categorical([0, 2], 3).tolist()
     [[1.0, 0.0, 0.0], [0.0, 0.0, 1.0]]
     """
-    x = np.asarray(x._value if hasattr(x, "_value") else x, dtype="int64")
-    shape = x.shape
+    values = np.asarray(x._value if hasattr(x, "_value") else x)
+    if values.dtype.kind not in "biuf":
+        raise ValueError(f"to_categorical: 'x' must hold integer class ids, got {x!r} (dtype {values.dtype})")
+    if values.dtype.kind == "f":
+        fractional = ~np.isfinite(values) | (values != np.round(values))
+        if fractional.any():
+            raise ValueError(f"to_categorical: class ids must be whole numbers, got {values[fractional][0].item()!r} "
+                             f"in 'x'; round or cast the labels first")
+    labels = values.astype("int64")
+    if num_classes is None:
+        if labels.size == 0:
+            raise ValueError("to_categorical: cannot infer 'num_classes' from an empty 'x'; pass num_classes")
+        num_classes = int(labels.max()) + 1
+    elif isinstance(num_classes, bool) or not isinstance(num_classes, (int, np.integer)) or num_classes < 0:
+        raise ValueError(f"to_categorical: 'num_classes' must be a non-negative integer, got {num_classes!r}")
+    num_classes = int(num_classes)
+    if labels.size:
+        low, high = int(labels.min()), int(labels.max())
+        if low < 0 or high >= num_classes:
+            bad = low if low < 0 else high
+            raise ValueError(f"to_categorical: class id {bad} in 'x' is out of range; expected ids in "
+                             f"[0, {num_classes}) for num_classes={num_classes}")
+    shape = labels.shape
     if shape and shape[-1] == 1 and len(shape) > 1:
         shape = shape[:-1]
-    x = x.reshape(-1)
-    num_classes = int(num_classes) if num_classes is not None else int(np.max(x)) + 1
-    out = np.zeros((x.shape[0], num_classes), dtype="float32")
-    out[np.arange(x.shape[0]), x] = 1.0
+    labels = labels.reshape(-1)
+    out = np.zeros((labels.shape[0], num_classes), dtype="float32")
+    out[np.arange(labels.shape[0]), labels] = 1.0
     return out.reshape(shape + (num_classes,))
 
 
@@ -64,11 +89,18 @@ def _format_per_unit(seconds, unit):
     return f"{seconds * 1e6:.0f}us/{unit}"
 
 
+# Keras 3's terminal styling (keras/src/utils/progbar.py): bold counter and times, the done part of
+# the bar green, the rest white (both drawn with the heavy line).
+_BOLD, _GREEN, _WHITE, _RESET = "\x1b[1m", "\x1b[32m", "\x1b[37m", "\x1b[0m"
+
+
 class Progbar:
     """Keras 3's progress bar: ``12/32 ━━━━━━━━──────────── 0s 2ms/step - loss: 0.6931``.
 
-    On a terminal the line is redrawn in place; otherwise (a log file, a pipe) only the final
-    line of each run is printed, as Keras does.
+    On a terminal (or in Jupyter) the line is redrawn in place and styled as Keras styles it: the
+    step counter and the time in bold, the done part of the bar green and the rest white (ANSI
+    escapes; set ``NO_COLOR`` to turn them off). Otherwise (a log file, a pipe) it is plain text
+    and only the final line of each run is printed, as Keras does.
     """
 
     def __init__(self, target, width=20, verbose=1, interval=0.05, stateful_metrics=None, unit_name="step",
@@ -81,6 +113,7 @@ class Progbar:
         self.file = file or sys.stdout
         self._dynamic = (hasattr(self.file, "isatty") and self.file.isatty()) or "ipykernel" in sys.modules \
             or os.environ.get("TAPEGRAD_PROGBAR_DYNAMIC") == "1"
+        self._styled = self._dynamic and not os.environ.get("NO_COLOR")
         self._start = time.time()
         self._last_update = 0.0
         self._values = {}
@@ -97,11 +130,11 @@ class Progbar:
         if self.verbose == 1:
             if not finalize and (now - self._last_update < self.interval or not self._dynamic):
                 return
-            line = self._line(current, now)
+            line, width = self._line(current, now)
             if self._dynamic:
-                pad = max(0, self._last_len - len(line))
+                pad = max(0, self._last_len - width)
                 self.file.write("\r" + line + " " * pad)
-                self._last_len = len(line)
+                self._last_len = width
                 if finalize:
                     self.file.write("\n")
             else:
@@ -121,22 +154,28 @@ class Progbar:
     def _metrics_text(self):
         return "".join(f" - {k}: {_format_value(v)}" for k, v in self._values.items())
 
+    def _style(self, text, code):
+        return f"{code}{text}{_RESET}" if self._styled and text else text
+
     def _line(self, current, now):
+        """The bar's text and its width on screen (the escapes take no columns)."""
         elapsed = now - self._start
         per_unit = elapsed / max(current, 1)
         if self.target is not None:
             digits = len(str(self.target))
             done = int(self.width * current / self.target) if self.target else self.width
-            bar = "\u2501" * done + "\u2500" * (self.width - done)
-            if current < self.target:
-                eta = per_unit * (self.target - current)
-                timing = f"{_format_time(eta)} {_format_per_unit(per_unit, self.unit_name)}"
-            else:
-                timing = f"{_format_time(elapsed)} {_format_per_unit(per_unit, self.unit_name)}"
-            head = f"{current:>{digits}}/{self.target} {bar} {timing}"
+            done = max(0, min(done, self.width))
+            rest = ("\u2501" if self._styled else "\u2500") * (self.width - done)
+            count = f"{current:>{digits}}/{self.target}"
+            time_text = _format_time(per_unit * (self.target - current) if current < self.target else elapsed)
+            parts = [(count, _BOLD), (" ", None), ("\u2501" * done, _GREEN), (rest, _WHITE), (" ", None),
+                     (time_text, _BOLD), (" " + _format_per_unit(per_unit, self.unit_name), None)]
         else:
-            head = f"{current} {_format_time(elapsed)} {_format_per_unit(per_unit, self.unit_name)}"
-        return head + self._metrics_text()
+            parts = [(str(current), _BOLD), (" ", None), (_format_time(elapsed), _BOLD),
+                     (" " + _format_per_unit(per_unit, self.unit_name), None)]
+        parts.append((self._metrics_text(), None))
+        text = "".join(self._style(t, c) if c else t for t, c in parts)
+        return text, sum(len(t) for t, _ in parts)
 
 
 # -- summary ----------------------------------------------------------------------------------------

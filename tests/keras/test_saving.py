@@ -123,3 +123,49 @@ def test_resume_with_optimizer_state_is_bit_identical(tmp_path):
     no_state.set_weights(first.get_weights())
     no_state.fit(x, y, batch_size=8, epochs=2, shuffle=False, verbose=0)
     assert any(not np.array_equal(a, b) for a, b in zip(straight.get_weights(), no_state.get_weights()))
+
+
+def test_invalid_weights_file_error_is_public_and_a_value_error(tmp_path):
+    assert issubclass(keras.saving.InvalidWeightsFileError, ValueError)
+    assert keras.saving.InvalidWeightsFileError.__doc__
+    path = tmp_path / "m.weights.npz"
+    path.write_bytes(b"not a zip archive at all")
+    with pytest.raises(keras.saving.InvalidWeightsFileError, match="truncated or damaged"):
+        _model().load_weights(str(path))
+    _model().save_weights(str(path))
+    arrays = dict(np.load(path, allow_pickle=False))
+    arrays["weights/0"] = arrays["weights/0"] + 1
+    np.savez(path, **arrays)
+    with pytest.raises(keras.saving.InvalidWeightsFileError, match="checksum"):
+        _model().load_weights(str(path))
+    np.savez(path, x=np.zeros(2))
+    with pytest.raises(keras.saving.InvalidWeightsFileError):
+        _model().load_weights(str(path))
+
+
+@pytest.mark.parametrize("action, name, error, match", [
+    ("load", "missing.weights.npz", FileNotFoundError, r"No weights file at .*missing\.weights\.npz"),
+    ("save", "no/such/folder/m.weights.npz", FileNotFoundError,
+     r"Cannot save weights to .*no/such/folder/m\.weights\.npz: the folder .* does not exist"),
+    ("save", "dir.weights.npz", IsADirectoryError, r"names a directory, not a weights file: .*dir\.weights\.npz"),
+    ("load", "dir.weights.npz", IsADirectoryError, r"names a directory"),
+    ("load", "m.weights.h5", ValueError, r"must end in `\.weights\.npz`"),
+])
+def test_bad_paths_name_the_target_not_a_temporary_file(tmp_path, action, name, error, match):
+    (tmp_path / "dir.weights.npz").mkdir()
+    path = str(tmp_path / name)
+    with pytest.raises(error, match=match) as info:
+        getattr(_model(), f"{action}_weights")(path)
+    assert ".tmp" not in str(info.value)
+
+
+@pytest.mark.parametrize("path", [None, 3, ["m.weights.npz"]])
+def test_a_path_that_is_not_a_path_is_a_type_error(path):
+    with pytest.raises(TypeError, match=r"filepath must be a str or os.PathLike"):
+        _model().save_weights(path)
+
+
+def test_a_pathlike_and_bytes_path_work(tmp_path):
+    model = _model()
+    model.save_weights(tmp_path / "p.weights.npz")
+    model.load_weights(os.fsencode(str(tmp_path / "p.weights.npz")))

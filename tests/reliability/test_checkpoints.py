@@ -118,6 +118,98 @@ def test_sigkill_in_the_middle_of_a_save_leaves_the_previous_checkpoint(tmp_path
         saving.read_weights_file(temps[0].path)
 
 
+
+# -- temporary files interrupted saves leave -------------------------------------------------------
+
+def test_the_next_save_removes_the_temporary_file_a_killed_save_left(tmp_path):
+    """kill -9 mid-save leaves ``.big.weights.npz.<host>-<pid>.<random>.tmp``; the next save of the same
+    target (here by another process: this one) removes it, since its writer is gone."""
+    path = str(tmp_path / "big.weights.npz")
+    for attempt in range(3):
+        for e in os.scandir(tmp_path):
+            os.unlink(e.path)
+        if _kill_mid_save(str(tmp_path), path) is not None:
+            break
+    else:
+        pytest.fail("three saves finished before the kill")
+    temps = [e.name for e in os.scandir(tmp_path) if e.name.endswith(".tmp")]
+    assert len(temps) == 1 and temps[0].startswith(".big.weights.npz." + saving._HOST + "-"), temps
+    _model().save_weights(path)  # another model to the same target: the temporary file goes
+    assert sorted(os.listdir(tmp_path)) == ["big.weights.npz"]
+
+
+def _temp(folder, target, writer, age_s=0.0, rand="abc123_x"):
+    name = f".{target}.{writer + '.' if writer else ''}{rand}.tmp"
+    path = os.path.join(folder, name)
+    with open(path, "wb") as f:
+        f.write(b"partial")
+    stamp = time.time() - age_s
+    os.utime(path, (stamp, stamp))
+    return name
+
+
+def test_only_abandoned_temporaries_of_the_same_target_are_removed(tmp_path):
+    """The rule (saving.remove_stale_temporaries): a temporary file of this target is removed when its
+    writer (this host) is dead, or when it is untouched for an hour; one of a live writer (another
+    process, another thread of this one, another host) stays, and so does anything not ours."""
+    folder = str(tmp_path)
+    target = "m.weights.npz"
+    live = subprocess.Popen([sys.executable, "-c", "import sys; sys.stdin.read()"], stdin=subprocess.PIPE)
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    try:
+        host, me = saving._HOST, os.getpid()
+        other_host = "0" * 8 if host != "0" * 8 else "1" * 8
+        removed = {
+            _temp(folder, target, f"{host}-{dead.pid}"),                         # killed writer
+            _temp(folder, target, f"{host}-{live.pid}", age_s=7200, rand="old1"),  # pid reused long after
+            _temp(folder, target, None, age_s=7200, rand="legacy1"),             # older tapegrad's name
+            _temp(folder, target, f"{other_host}-{dead.pid}", age_s=7200, rand="far1"),
+        }
+        kept = {
+            _temp(folder, target, f"{host}-{live.pid}"),                         # another process writing now
+            _temp(folder, target, f"{host}-{me}", rand="thread1"),               # another thread of this one
+            _temp(folder, target, f"{other_host}-{dead.pid}", rand="far2"),      # another host's writer
+            _temp(folder, target, None, rand="legacy2"),                         # recent: maybe being written
+            _temp(folder, "other.weights.npz", f"{host}-{dead.pid}"),           # another target
+            _temp(folder, target + ".x.weights.npz", f"{host}-{dead.pid}"),     # a target whose name extends it
+        }
+        for name in ("notes.tmp", f".{target}.tmp", f".{target}.{host}-{dead.pid}.abc.tmp.bak"):
+            open(os.path.join(folder, name), "w").close()
+            kept.add(name)
+        os.mkdir(os.path.join(folder, f".{target}.{host}-{dead.pid}.dir1.tmp"))  # not a file: not ours
+        kept.add(f".{target}.{host}-{dead.pid}.dir1.tmp")
+        _model().save_weights(os.path.join(folder, target))
+        assert set(os.listdir(folder)) == kept | {target}
+        assert removed.isdisjoint(os.listdir(folder))
+    finally:
+        live.stdin.close()
+        live.wait()
+
+
+WRITER = r"""
+import sys
+import numpy as np
+from tapegrad import keras
+model = keras.Sequential([keras.Input((64,)), keras.layers.Dense(256)])
+for i in range(int(sys.argv[2])):
+    for w in model.weights:
+        w.assign(np.full(w.shape, float(i), np.float32))
+    model.save_weights(sys.argv[1])
+"""
+
+
+def test_concurrent_writers_never_remove_each_others_temporary_files(tmp_path):
+    """Three processes saving the same target at once: cleaning stale temporaries must not delete a
+    live writer's file (its rename would fail with FileNotFoundError)."""
+    path = str(tmp_path / "shared.weights.npz")
+    procs = [subprocess.Popen([sys.executable, "-c", WRITER, path, "40"], stderr=subprocess.PIPE, text=True)
+             for _ in range(3)]
+    errors = [p.communicate(timeout=120)[1] for p in procs]
+    assert [p.returncode for p in procs] == [0, 0, 0], errors
+    assert sorted(os.listdir(tmp_path)) == ["shared.weights.npz"]
+    saving.read_weights_file(path)  # a complete, verified file
+
 # -- corruption and truncation -----------------------------------------------------------------------
 
 def _saved(tmp_path):
