@@ -90,10 +90,10 @@ def _as_callback_list(callbacks):
         callbacks = list(callbacks)
         for i, c in enumerate(callbacks):
             if not isinstance(c, Callback):
-                raise TypeError(f"callbacks: item {i} is {c!r} of type {type(c).__name__}; expected a "
+                raise TypeError(f"`callbacks[{i}]`: item {i} is {c!r} of type {type(c).__name__}; expected a "
                                 f"keras.callbacks.Callback instance")
         return callbacks
-    raise TypeError(f"callbacks: expected a keras.callbacks.Callback or a list of them, got {callbacks!r} "
+    raise TypeError(f"`callbacks`: expected a keras.callbacks.Callback or a list of them, got {callbacks!r} "
                     f"of type {type(callbacks).__name__}")
 
 

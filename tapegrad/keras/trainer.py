@@ -520,19 +520,11 @@ class Trainer:
                 return y[0]
         return y
 
-    def _callback_list(self, callbacks, verbose, where, add_history=False, **params):
+    def _callback_list(self, callbacks, verbose, add_history=False, **params):
         """The ``CallbackList`` of a fit/evaluate/predict run: the user's callbacks (one, or a list),
-        a progress bar unless ``verbose=0``, and for ``fit`` the History."""
+        a progress bar unless ``verbose=0``, and for ``fit`` the History. ``CallbackList`` checks them."""
         if isinstance(callbacks, callbacks_module.CallbackList):
             return callbacks
-        if isinstance(callbacks, callbacks_module.Callback):
-            callbacks = [callbacks]  # Keras accepts a single callback too
-        elif callbacks is not None and not isinstance(callbacks, (list, tuple)):
-            raise TypeError(f"{where}: `callbacks` must be a Callback or a list of them, got {callbacks!r:.60} "
-                            f"(of type {type(callbacks).__name__})")
-        for i, c in enumerate(callbacks or ()):
-            if not hasattr(c, "set_model"):
-                raise TypeError(f"{where}: `callbacks[{i}]` is not a Callback: {c!r:.60} (of type {type(c).__name__})")
         verbose = 1 if verbose == "auto" else verbose
         return callbacks_module.CallbackList(callbacks, add_history=add_history, add_progbar=verbose != 0,
                                              model=self, verbose=verbose, **params)
@@ -568,7 +560,7 @@ class Trainer:
             val = _DataHandler(self, where, vx, vy, vsw, validation_batch_size or batch_size, validation_steps,
                                names=("validation_batch_size" if validation_batch_size else "batch_size",
                                       "validation_steps"))
-        cbs = self._callback_list(callbacks, verbose, where, add_history=True, epochs=epochs, steps=data.steps)
+        cbs = self._callback_list(callbacks, verbose, add_history=True, epochs=epochs, steps=data.steps)
         object.__setattr__(self, "stop_training", False)
         object.__setattr__(self, "_in_fit", True)
         training_logs = None
@@ -611,7 +603,7 @@ class Trainer:
         """The loss (and metrics) on the data, in inference mode: a float, a list, or a dict."""
         self._assert_compiled()
         data = _DataHandler(self, "Model.evaluate", x, y, sample_weight, batch_size, steps)
-        cbs = self._callback_list(callbacks, verbose, "Model.evaluate", epochs=1, steps=data.steps)
+        cbs = self._callback_list(callbacks, verbose, epochs=1, steps=data.steps)
         logs = self._test_loop(data, cbs)
         return logs if return_dict else _ordered(logs)
 
@@ -632,7 +624,7 @@ class Trainer:
     def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None):
         """The model's outputs on ``x`` (inference mode), batch by batch, as NumPy arrays."""
         data = _DataHandler(self, "Model.predict", x, batch_size=batch_size, steps=steps)
-        cbs = self._callback_list(callbacks, verbose, "Model.predict", epochs=1, steps=data.steps)
+        cbs = self._callback_list(callbacks, verbose, epochs=1, steps=data.steps)
         cbs.on_predict_begin()
         outputs = []
         for step, batch in data.epoch():
