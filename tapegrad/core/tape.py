@@ -145,7 +145,7 @@ class GradientTape:
 
     # -- differentiation ------------------------------------------------------------------
     def _check_usable(self):
-        if self._nodes is None:
+        if self._used:
             raise RuntimeError("A non-persistent GradientTape can only be used to compute one set "
                                "of gradients (or jacobians)")
 
@@ -240,7 +240,10 @@ class GradientTape:
         return self._none_reasons.get(id(source))
 
     def _release(self):
-        self._nodes = None
+        # A used non-persistent tape frees what it recorded but keeps recording (inside its
+        # ``with`` block ops still run through it, as in TF); only a second use is an error.
+        self._used = True
+        self._nodes = []
         self._leaves = {}
 
     def jacobian(self, target, sources, unconnected_gradients=UnconnectedGradients.NONE,

@@ -13,9 +13,22 @@ from .state import note_escape, state
 
 
 class TensorShape(tuple):
-    """A tensor's shape: a tuple of ints that also answers TensorFlow's ``TensorShape`` API."""
+    """A tensor's shape: a tuple of ints that also answers TensorFlow's ``TensorShape`` API.
+
+    ``TensorShape(None)`` is a shape of unknown rank (as in ``tf.TensorSpec(None)``): its rank
+    is None and it is compatible with every shape.
+
+    >>> import tapegrad as tf
+    >>> tf.TensorShape([None, 3]).is_compatible_with([5, 3]), tf.TensorShape(None).rank
+    (True, None)
+    """
 
     __slots__ = ()
+
+    def __new__(cls, dims=()):
+        if dims is None or dims.__class__ is _UnknownRankShape:
+            return _UNKNOWN_RANK
+        return tuple.__new__(cls, dims)
 
     @property
     def rank(self):
@@ -37,6 +50,8 @@ class TensorShape(tuple):
 
     def is_compatible_with(self, other):
         """Same rank, and every dimension equal or unknown (None) on either side."""
+        if other is None or other is _UNKNOWN_RANK:
+            return True
         other = tuple(other)
         return len(other) == len(self) and all(s is None or o is None or o == s for s, o in zip(self, other))
 
@@ -45,12 +60,16 @@ class TensorShape(tuple):
             raise ValueError(f"Shapes {self} and {TensorShape(other)} are incompatible")
 
     def merge_with(self, other):
+        """The most specific shape compatible with both (TF: known dimensions win over None)."""
         self.assert_is_compatible_with(other)
-        return self
+        other = TensorShape(other)
+        if other is _UNKNOWN_RANK:
+            return self
+        return TensorShape(o if s is None else s for s, o in zip(self, other))
 
     def __eq__(self, other):
         if isinstance(other, (list, tuple)):
-            return tuple(self) == tuple(other)
+            return other is not _UNKNOWN_RANK and tuple(self) == tuple(other)
         return NotImplemented
 
     def __ne__(self, other):
@@ -70,6 +89,61 @@ class TensorShape(tuple):
         if len(self) == 1:
             return f"({self[0]},)"
         return "(" + ", ".join(str(d) for d in self) + ")"
+
+
+class _UnknownRankShape(TensorShape):
+    """``TensorShape(None)``: no rank, no dimensions; compatible with any shape (one instance)."""
+
+    __slots__ = ()
+
+    rank = ndims = property(lambda self: None)
+
+    def as_list(self):
+        raise ValueError("as_list() is not defined on an unknown TensorShape.")
+
+    def num_elements(self):
+        return None
+
+    def is_fully_defined(self):
+        return False
+
+    def is_compatible_with(self, other):
+        return True
+
+    def merge_with(self, other):
+        return TensorShape(other)
+
+    def __eq__(self, other):
+        if isinstance(other, (list, tuple)):
+            return other is self
+        return NotImplemented
+
+    __hash__ = tuple.__hash__
+
+    def __len__(self):
+        raise ValueError("Cannot take the length of shape with unknown rank.")
+
+    def __iter__(self):
+        raise ValueError("Cannot iterate over a shape with unknown rank.")
+
+    def __bool__(self):
+        return False
+
+    def __getitem__(self, key):
+        # TF: any dimension of an unknown shape is unknown, and so is any slice of it.
+        return self if isinstance(key, slice) else None
+
+    def __repr__(self):
+        return "TensorShape(None)"
+
+    def __str__(self):
+        return "<unknown>"
+
+    def __reduce__(self):
+        return TensorShape, (None,)
+
+
+_UNKNOWN_RANK = tuple.__new__(_UnknownRankShape, ())
 
 
 class TensorLike:

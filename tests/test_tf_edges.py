@@ -1,0 +1,106 @@
+"""tapegrad against TensorFlow 2.21 at the edges of the core API (issue #16).
+
+``tools/probe_tf_edges.py`` ran each snippet of ``tests/data/tf_edges.json`` under TensorFlow and
+recorded what it gave (a tensor's dtype and values, a Python value, or the exception's class).
+Each test runs the same snippet with ``tf`` bound to tapegrad and holds it to that record: the
+tape used inside its block, Python values converted to tensors, shapes given as lists holding
+tensors, unknown-rank shapes, dtype promotion of two Python operands, the Variable API and the
+Python protocols a variable refuses, ``watched_variables()`` order, ``tf.device`` and
+``tf.config``. Where tapegrad differs on purpose, ``DIFFERENCES`` says why.
+"""
+import json
+import pathlib
+import re
+
+import numpy as np
+import pytest
+
+import tapegrad
+from tools.probe_tf_edges import run_case
+
+RECORD = json.loads((pathlib.Path(__file__).parent / "data" / "tf_edges.json").read_text())["cases"]
+
+# Case name (or a regular expression over names) -> why tapegrad differs from TF there on purpose.
+DIFFERENCES = {
+    r"constant_cast/uint64/(-1|-129|\[1, -1\])":
+        "TF crashes inside its converter (SystemError); tapegrad wraps modulo 2**64 as it does for "
+        "the other unsigned dtypes",
+    r"promotion/add/.*":
+        "TF's add converts its second operand with a dtype *hint* and fails later in the kernel "
+        "(InvalidArgumentError); the other binary ops convert strictly (TypeError): tapegrad's "
+        "binary ops share one rule and raise the TypeError for all",
+    r"promotion/(divide|truediv)/.*":
+        "TF's divide checks the converted dtypes with its own TypeError wording; the outcome "
+        "(TypeError or the result) is the same, and that is what is compared",
+    "types/add_bool_int_lists": "as promotion/add: TF's add fails in the kernel, tapegrad in conversion",
+    "variable/initial_value_str": "tapegrad has no string tensors (NumPy numbers only)",
+    "variable/pickle":
+        "tapegrad refuses to pickle a variable (its value is saved with .numpy() or a checkpoint); "
+        "TF pickles the value",
+    r"variable/(copy|deepcopy)": "as variable/pickle: copying goes through the same refusal",
+    "variable/format_scalar":
+        "f'{v:.2f}' formats the value as a tensor's does; TF refuses a format spec on a variable, "
+        "which helps nobody",
+    "variable/ndim": "tapegrad variables have ndim as tensors do; TF's ResourceVariable lacks it",
+    "variable/trainable_setter":
+        "Keras 3 sets variable.trainable (layer.trainable = False freezes its variables): tapegrad's "
+        "variables, which Keras uses directly, keep the setter",
+    r"variable/(handle|to_proto|count_up_to)":
+        "graph-mode plumbing (resource handles, protocol buffers, count_up_to's graph op) has no "
+        "meaning without graphs",
+    "variable/is_initialized": "tapegrad variables are initialized when created; no op to ask",
+    "variable/load": "a TF1 session method; use assign",
+    "config/tf.config.threading.set_intra_op_parallelism_threads(1)":
+        "TF refuses after its runtime started; tapegrad records the setting (NumPy's BLAS threads "
+        "are set by environment variables before import)",
+    "bad_shape/random.normal_bool_dim":
+        "TF reads True as the dimension 1; tapegrad refuses a bool where a dimension (an int) is "
+        "expected, naming the op and the argument",
+}
+
+# Cases whose values are random: only the dtype and shape are compared.
+RANDOM = re.compile(r"random\.")
+
+
+def _allowed(name):
+    return any(re.fullmatch(pattern, name) for pattern in DIFFERENCES)
+
+
+def _same(mine, theirs, random):
+    if mine["kind"] != theirs["kind"]:
+        return False
+    kind = theirs["kind"]
+    if kind == "error":
+        return mine["error"] == theirs["error"]
+    if kind in ("tensor", "variable", "numpy"):
+        if mine.get("dtype") != theirs.get("dtype"):
+            return False
+        a, b = np.asarray(mine["value"]), np.asarray(theirs["value"])
+        if a.shape != b.shape:
+            return False
+        return random or np.allclose(a, b, rtol=1e-6, atol=1e-6)
+    if kind in ("list", "tuple"):
+        return len(mine["items"]) == len(theirs["items"]) and all(
+            _same(m, t, random) for m, t in zip(mine["items"], theirs["items"]))
+    if kind in ("set", "dict"):
+        return mine["size"] == theirs["size"]
+    if kind == "object":
+        return True  # (an object of tapegrad's own type: only its presence is compared)
+    return mine["value"] == theirs["value"]
+
+
+@pytest.mark.parametrize("name", sorted(RECORD))
+def test_matches_tensorflow(name):
+    entry = RECORD[name]
+    mine = run_case(entry["code"], tapegrad)
+    same = _same(mine, entry["tf"], bool(RANDOM.search(entry["code"])))
+    if _allowed(name):
+        return
+    assert same, f"{name}: TF gave {entry['tf']}, tapegrad {mine}\n{entry['code']}"
+
+
+def test_every_difference_is_still_a_difference():
+    """An allow-list entry that tapegrad now matches must go (the list stays the real one)."""
+    stale = [n for n in RECORD if _allowed(n)
+             and _same(run_case(RECORD[n]["code"], tapegrad), RECORD[n]["tf"], bool(RANDOM.search(RECORD[n]["code"])))]
+    assert not stale, f"allow-listed but matching TF now: {stale}"
