@@ -361,7 +361,11 @@ def run_case(code, tf):
         return describe(scope.get("out"), tf)
     except Exception as e:  # noqa: BLE001 - the class is the record
         text = str(e).strip()
-        return {"kind": "error", "error": type(e).__name__, "message": text.splitlines()[0][:300] if text else ""}
+        # The built-in classes it is also an instance of: ``except ValueError`` catches TF's
+        # InvalidArgumentError and tapegrad's alike.
+        builtin = [c.__name__ for c in type(e).__mro__ if c.__module__ == "builtins" and c is not object]
+        return {"kind": "error", "error": type(e).__name__, "catches": builtin,
+                "message": text.splitlines()[0][:300] if text else ""}
 
 
 def main(argv=None):
