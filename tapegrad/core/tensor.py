@@ -304,16 +304,23 @@ class Reference:
         return f"<Reference at {id(self._obj):#x} of {self._obj!r}>"
 
 
-def _infer_python_dtype(value):
-    """TensorFlow's dtype for a Python scalar or nested list: float32, int32/int64, bool, complex128."""
+def _infer_python_dtype(value, mixed_ok=False):
+    """TensorFlow's dtype for a Python scalar or nested list: float32, int32/int64, bool, complex128.
+
+    As TF, bools and numbers do not mix in one list unless a dtype is given (``mixed_ok``), and
+    an int outside int64 is refused rather than wrapped or widened to an object array.
+    """
     flat = np.asarray(value, dtype=object).ravel() if isinstance(value, (list, tuple)) else (value,)
     if len(flat) == 0:
         return np.dtype(np.float32)  # TF: an empty list is float32
     kind = "b"
     big = False
+    bools = numbers_ = False
     for x in flat:
         if isinstance(x, (bool, np.bool_)):
+            bools = True
             continue
+        numbers_ = True
         if isinstance(x, numbers.Integral):
             kind = kind if kind in "fc" else "i"
             big = big or not (-2**31 <= int(x) < 2**31)
@@ -328,16 +335,29 @@ def _infer_python_dtype(value):
         else:
             raise TypeError(f"Cannot convert {value!r} to a tensor: element {x!r} of type "
                             f"{type(x).__name__} is not a number")
+    if bools and numbers_ and not mixed_ok:
+        raise ValueError(f"Can't convert Python sequence with mixed types (bools and numbers) to Tensor: "
+                         f"{_short(value)}; give a dtype or cast")
+    if big and kind == "i" and not mixed_ok:
+        _refuse_out_of_range(flat, value, -2**63, 2**63, "int64")
     return {"b": np.dtype(np.bool_), "i": np.dtype(np.int64 if big else np.int32),
             "f": np.dtype(np.float32), "c": np.dtype(np.complex128)}[kind]
+
+
+def _refuse_out_of_range(flat, value, low, high, what):
+    for x in flat:
+        if isinstance(x, numbers.Integral) and not isinstance(x, (bool, np.bool_)) and not low <= int(x) < high:
+            raise ValueError(f"Can't convert Python sequence with out-of-range integer to Tensor: {x} does not "
+                             f"fit in {what} (in {_short(value)})")
 
 
 def to_array(value, dtype=None, copy=False):
     """An ndarray for ``value`` with TensorFlow's dtype rules.
 
     ``dtype``: a NumPy dtype or None. Python values get TF's defaults (float32, int32); NumPy
-    arrays and scalars keep their dtype unless ``dtype`` is given. Converting a Python float
-    to an integer dtype is refused, as TensorFlow does.
+    arrays and scalars keep their dtype unless ``dtype`` is given. As TensorFlow: a Python float
+    never converts to an integer dtype, and a Python int outside an integer dtype's range wraps
+    around (``-1`` as uint8 is 255).
     """
     if isinstance(value, TensorLike):
         arr = value._value
@@ -352,15 +372,30 @@ def to_array(value, dtype=None, copy=False):
     if dtype is None:
         dtype = _infer_python_dtype(value)
     else:
-        _infer_python_dtype(value)  # refuses None, strings and ragged lists whatever the dtype
-        if np.dtype(dtype).kind in "iub":
+        _infer_python_dtype(value, mixed_ok=True)  # refuses None, strings and ragged lists whatever the dtype
+        if np.dtype(dtype).kind in "iubc":
             _refuse_lossy(value, np.dtype(dtype))
     try:
         arr = np.array(value, dtype=dtype)
+    except OverflowError:
+        arr = _wrapped_ints(value, np.dtype(dtype))
     except (ValueError, TypeError) as e:
         raise ValueError(f"Cannot convert {_short(value)} to a tensor of dtype {np.dtype(dtype).name}: {e}") from None
     _check_supported(arr, value)
     return arr
+
+
+def _wrapped_ints(value, dtype):
+    """Python ints that overflow an integer ``dtype``, wrapped modulo 2**bits as TensorFlow does
+    (NumPy refuses them); ints beyond 64 bits are refused as TF refuses them."""
+    flat = np.asarray(value, dtype=object).ravel() if isinstance(value, (list, tuple)) else (value,)
+    if dtype.kind not in "iu":
+        _refuse_out_of_range(flat, value, -2**63, 2**64, dtype.name)
+        return np.array(np.asarray(value, dtype=object).astype(np.float64), dtype=dtype)
+    _refuse_out_of_range(flat, value, -2**63, 2**64, "int64 or uint64")
+    bits = dtype.itemsize * 8
+    unsigned = np.asarray(value, dtype=object) % (1 << bits)
+    return unsigned.astype(f"u{dtype.itemsize}").view(dtype)
 
 
 def _refuse_lossy(value, dtype):
@@ -368,12 +403,15 @@ def _refuse_lossy(value, dtype):
     for x in flat:
         if isinstance(x, TensorLike):
             continue
-        if isinstance(x, float) and (dtype.kind != "b") and not float(x).is_integer():
+        if isinstance(x, (float, np.floating)) and dtype.kind in "iu":
+            # TF refuses every Python float here, 2.0 too (cast a tensor to truncate).
             raise TypeError(f"Cannot convert {_short(value)} to EagerTensor of dtype "
                             f"{dtypes.FROM_NUMPY[dtype].name}")
         if dtype.kind == "b" and not isinstance(x, (bool, np.bool_)) and isinstance(x, (int, float, complex, np.number)):
             # As TF: a number is not a bool (tf.constant(1, dtype=tf.bool) raises; cast it instead).
             raise TypeError(f"Cannot convert {_short(value)} to EagerTensor of dtype bool")
+        if dtype.kind == "c" and isinstance(x, (bool, np.bool_)):
+            raise TypeError(f"Cannot convert {_short(value)} to EagerTensor of dtype {dtypes.FROM_NUMPY[dtype].name}")
 
 
 def _check_supported(arr, value):

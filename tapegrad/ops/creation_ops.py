@@ -28,8 +28,6 @@ def constant(value, dtype=None, shape=None, name=None):
     elif isinstance(value, (np.ndarray, np.generic)) and target is not None:
         arr = np.asarray(value).astype(target)  # tf.constant casts NumPy values
     else:
-        if target is not None:
-            to_array(value)  # refuses None, strings and ragged lists (a dtype alone would let NumPy parse them)
         arr = to_array(value, target, copy=True)
     if shape is not None:
         shape = normalize_shape(shape, "constant")
