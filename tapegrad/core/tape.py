@@ -140,8 +140,8 @@ class GradientTape:
         return False
 
     def watched_variables(self):
-        """The variables this tape watched, in the order it first watched them."""
-        return tuple(self._watched.values())
+        """The variables this tape watched, in the order they were created (as TF lists them)."""
+        return tuple(sorted(self._watched.values(), key=_creation_uid))
 
     # -- differentiation ------------------------------------------------------------------
     def _check_usable(self):
@@ -301,6 +301,10 @@ class GradientTape:
             return None
         perm = [1, 0] + list(range(2, sv.ndim + 1))
         return _api("reshape")(_api("transpose")(stacked, perm), tv.shape + sv.shape[1:])
+
+
+def _creation_uid(variable):
+    return variable._uid
 
 
 def _apply_mask(g, mask, shape):

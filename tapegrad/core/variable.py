@@ -226,9 +226,22 @@ class Variable(TensorLike):
     value = read_value
 
     # -- assignment (not differentiable) ---------------------------------------------------
+    def _accessed(self):
+        """An access other than a recorded read (an assignment, ``numpy()``): as in TF, a tape
+        that watches accessed variables lists it in ``watched_variables()``."""
+        for tape in state.active:
+            tape._watches_variable(self)
+
+    def numpy(self):
+        if state.active:
+            self._accessed()
+        return self._value.copy()[()] if self._value.ndim == 0 else self._value.copy()
+
     def _new_value(self, value, op_name):
-        if state.active and getattr(value, "_node", None) is not None:
-            note_dead_end(f"{op_name} to variable '{self._name}'", (value._node,), state.active)
+        if state.active:
+            self._accessed()
+            if getattr(value, "_node", None) is not None:
+                note_dead_end(f"{op_name} to variable '{self._name}'", (value._node,), state.active)
         arr = to_array(value, self._value.dtype if not isinstance(value, TensorLike) else None)
         if arr.dtype != self._value.dtype:
             # TF: ValueError from converting the value (InvalidArgumentError in the kernel of
@@ -273,6 +286,8 @@ class Variable(TensorLike):
         return self._update(np.subtract, delta, "assign_sub", read_value)
 
     def _scatter(self, indices, updates, mode, op_name):
+        if state.active:
+            self._accessed()
         idx = np.asarray(to_array(indices))
         if idx.dtype.kind not in "iu":
             raise TypeError(f"{op_name}: indices must be integers, got dtype {idx.dtype}")
