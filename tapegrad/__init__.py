@@ -23,6 +23,7 @@ from . import ops as _ops  # noqa: F401  (registers every op)
 from . import math, nn, linalg, random, autodiff, debugging, test, testing, config  # noqa: F401
 from ._function import Function, TensorSpec, executing_eagerly, function  # noqa: F401
 from .module import Module  # noqa: F401
+from .config import device  # noqa: F401
 
 globals().update(_namespace(""))
 

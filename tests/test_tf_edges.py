@@ -49,7 +49,7 @@ DIFFERENCES = {
         "meaning without graphs",
     "variable/is_initialized": "tapegrad variables are initialized when created; no op to ask",
     "variable/load": "a TF1 session method; use assign",
-    "config/tf.config.threading.set_intra_op_parallelism_threads(1)":
+    r"config/tf\.config\.threading\.set_intra_op_parallelism_threads\(1\)":
         "TF refuses after its runtime started; tapegrad records the setting (NumPy's BLAS threads "
         "are set by environment variables before import)",
     "shape_list/float_tensor_dim":
@@ -108,3 +108,57 @@ def test_every_difference_is_still_a_difference():
     stale = [n for n in RECORD if _allowed(n)
              and _same(run_case(RECORD[n]["code"], tapegrad), RECORD[n]["tf"], bool(RANDOM.search(RECORD[n]["code"])))]
     assert not stale, f"allow-listed but matching TF now: {stale}"
+
+
+# Errors that TF words in its own internals: tapegrad's must name the op, the argument and the value.
+WORDING = [
+    ("tf.random.normal([2, -3])", "random.normal", "shape", "-3"),
+    ("tf.random.uniform([2, -3])", "random.uniform", "shape", "-3"),
+    ("tf.zeros([2, None])", "zeros", "shape", "None"),
+    ("tf.ones([2, 1.5])", "ones", "shape", "1.5"),
+    ("tf.fill([True, 2], 1.0)", "fill", "shape", "True"),
+    ("tf.reshape(tf.zeros([6]), [2, -3])", "reshape", "shape", "-3"),
+    ("tf.reshape(tf.zeros([6]), None)", "reshape", "shape", "None"),
+    ("tf.tile(tf.zeros([2]), [-1])", "tile", "multiples", "-1"),
+    ("tf.broadcast_to(1.0, [2.5])", "broadcast_to", "shape", "2.5"),
+    ("tf.zeros([tf.constant([2]), 1])", "zeros", "shape", "[1]"),
+    ("tf.constant(2**70)", "out-of-range integer", "int64", str(2**70)),
+    ("tf.maximum([1, -1], 0.)", "maximum", "y=0.0", "int32"),
+    ("tf.constant([1], tf.int8) + 2**70", "add", "int", "int8"),
+    ("tf.device('/CPU:x')", "device", "index", "'x'"),
+    ("tf.device('foo')", "device spec", "foo", "/CPU:0"),
+]
+
+
+@pytest.mark.parametrize("case", WORDING, ids=[w[0] for w in WORDING])
+def test_errors_name_the_op_the_argument_and_the_value(case):
+    code, *words = case
+    with pytest.raises(Exception) as info:
+        eval(code, {"tf": tapegrad})  # noqa: S307 - this file's own snippets
+    text = str(info.value)
+    missing = [w for w in words if w not in text]
+    assert not missing and "negative dimensions are not allowed" not in text, (
+        f"{code}: {type(info.value).__name__}: {text} (missing {missing})")
+
+
+def test_an_empty_index_set_freezes_every_entry():
+    v = tapegrad.Variable([[1.0, 2.0], [3.0, 4.0]], trainable_mask=tapegrad.IndexSet([]))
+    assert not v.trainable_mask.any()
+    with tapegrad.GradientTape() as tape:
+        y = tapegrad.reduce_sum(v * v)
+    assert tape.gradient(y, v).numpy().tolist() == [[0.0, 0.0], [0.0, 0.0]]
+
+
+def test_a_used_tape_keeps_recording_until_it_is_used_again():
+    x = tapegrad.Variable(3.0)
+    with tapegrad.GradientTape() as tape:
+        y = x * x
+        assert float(tape.gradient(y, x)) == 6.0
+        z = y * 2.0   # (raised AttributeError: the released tape had no node list)
+    assert float(z) == 18.0
+    with pytest.raises(RuntimeError, match="non-persistent"):
+        tape.gradient(z, x)
+    tape.reset()  # a reset tape is usable again, as in TF
+    with tape:
+        w = x * 4.0
+    assert float(tape.gradient(w, x)) == 4.0

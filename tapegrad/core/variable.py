@@ -434,6 +434,8 @@ class IndexSet:
 
     def __init__(self, indices):
         idx = np.asarray(indices._value if isinstance(indices, TensorLike) else indices)
+        if idx.size == 0 and idx.ndim == 1:
+            idx = idx.astype(np.int64)  # IndexSet([]): no row trains (everything frozen)
         if idx.dtype.kind not in "iu" or idx.ndim not in (1, 2):
             raise TypeError(f"IndexSet takes a 1-D list of rows or a 2-D [n, k] list of gather_nd-style "
                             f"indices, got {idx.dtype} of shape {idx.shape}")
