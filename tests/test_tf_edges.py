@@ -127,6 +127,10 @@ WORDING = [
     ("tf.constant([1], tf.int8) + 2**70", "add", "int", "int8"),
     ("tf.device('/CPU:x')", "device", "index", "'x'"),
     ("tf.device('foo')", "device spec", "foo", "/CPU:0"),
+    # found by the sweep of bad arguments over the public namespace (NumPy's wording leaked):
+    ("tf.ones([2**70])", "ones", "shape", "int64"),
+    ("tf.eye(2**70)", "eye", "num_rows", "int64"),
+    ("tf.random.uniform([2], seed=2**70)", "random.uniform", "seed", "int64"),
 ]
 
 
@@ -139,6 +143,15 @@ def test_errors_name_the_op_the_argument_and_the_value(case):
     missing = [w for w in words if w not in text]
     assert not missing and "negative dimensions are not allowed" not in text, (
         f"{code}: {type(info.value).__name__}: {text} (missing {missing})")
+
+
+def test_a_negative_seed_is_reproducible():
+    """TF takes any int64 seed; NumPy's generators refused negative ones ("expected non-negative")."""
+    draws = []
+    for _ in range(2):
+        tapegrad.random.set_seed(-5)
+        draws.append(tapegrad.random.normal([3], seed=-3).numpy().tolist())
+    assert draws[0] == draws[1]
 
 
 def test_an_empty_index_set_freezes_every_entry():

@@ -33,7 +33,12 @@ def static_int(x, op_name, arg="axis"):
     if not is_int(v):
         raise TypeError(f"{op_name}: {arg} must be an int, got {v!r}"
                         + (f" of dtype {np.asarray(x._value).dtype}" if isinstance(x, TensorLike) else ""))
+    if not -_INT64_LIMIT <= v < _INT64_LIMIT:  # (TF: an out-of-range integer; NumPy: "Maximum allowed dimension")
+        raise InvalidArgumentError(f"{op_name}: {arg} {v} does not fit in int64")
     return int(v)
+
+
+_INT64_LIMIT = 2**63
 
 
 def _dimension(d, op_name, arg, shape):
@@ -84,6 +89,8 @@ def normalize_shape(shape, op_name, allow_unknown=False, arg="shape"):
             raise TypeError(f"{op_name}: {arg} must be an int or a list of ints, got {d!r}")
         dims = [int(d)]
     out = tuple(dims)
+    if any(d >= _INT64_LIMIT for d in out):
+        raise InvalidArgumentError(f"{op_name}: {arg} {list(out)} has a dimension that does not fit in int64")
     negative = [d for d in out if d < (-1 if allow_unknown else 0)]
     if negative or (allow_unknown and out.count(-1) > 1):
         what = "at most one dimension may be -1 (inferred), the others" if allow_unknown else "every dimension"

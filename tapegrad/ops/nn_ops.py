@@ -456,7 +456,7 @@ def dropout(x, rate, noise_shape=None, seed=None, name=None):
         except ValueError:
             raise InvalidArgumentError(f"nn.dropout: noise_shape {list(noise)} does not broadcast to x's shape "
                                        f"{list(shape)}") from None
-    keep = random_ops.generator(seed).random(noise).astype(dtype) >= rate
+    keep = random_ops.generator(seed, "nn.dropout").random(noise).astype(dtype) >= rate
     scale = 1 / (1 - float(rate))
     # As TF: where(keep, x * scale, 0), the scale converted to x's dtype.
     return _where3(keep, x * scale, np.zeros((), dtype))
