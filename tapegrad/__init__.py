@@ -13,7 +13,7 @@ from .core import dtypes, errors, nest  # noqa: F401
 from .core.dtypes import (DType, as_dtype, float16, half, float32, float64, double, int8, int16,  # noqa: F401
                           int32, int64, uint8, uint16, uint32, uint64, bool, complex64, complex128)
 from .core.tensor import Tensor, TensorShape  # noqa: F401
-from .core.variable import IndexSet, Variable  # noqa: F401
+from .core.variable import IndexSet, Variable, VariableAggregation, VariableSynchronization  # noqa: F401
 from .core.registry import convert_to_tensor, namespace as _namespace  # noqa: F401
 from .core.indexed_slices import IndexedSlices, is_tensor  # noqa: F401
 from .core.naming import name_scope  # noqa: F401
@@ -23,6 +23,7 @@ from . import ops as _ops  # noqa: F401  (registers every op)
 from . import math, nn, linalg, random, autodiff, debugging, test, testing, config  # noqa: F401
 from ._function import Function, TensorSpec, executing_eagerly, function  # noqa: F401
 from .module import Module  # noqa: F401
+from .config import device  # noqa: F401
 
 globals().update(_namespace(""))
 

@@ -42,10 +42,10 @@ class TensorSpec:
 
     def __eq__(self, other):
         return (isinstance(other, TensorSpec) and self.dtype == other.dtype
-                and self.shape.as_list() == other.shape.as_list() and self.name == other.name)
+                and self.shape == other.shape and self.name == other.name)
 
     def __hash__(self):
-        return hash((self.dtype, tuple(self.shape.as_list() or ()), self.name))
+        return hash((self.dtype, self.shape, self.name))
 
     def __repr__(self):
         return f"TensorSpec(shape={self.shape}, dtype=tf.{self.dtype.name}, name={self.name!r})"

@@ -6,6 +6,7 @@ import numpy as np
 
 from .errors import InvalidArgumentError
 from .registry import convert_to_tensor, defop, export
+from .shapes import normalize_shape
 from .tensor import TensorLike
 
 
@@ -53,9 +54,7 @@ def broadcast_to_public(input, shape, name=None):
     if not isinstance(input, TensorLike):
         input = convert_to_tensor(input)
     value = input._value
-    if isinstance(shape, TensorLike):
-        shape = shape._value.tolist()
-    target = tuple(int(d) for d in np.asarray(shape).reshape(-1))
+    target = normalize_shape(shape, "broadcast_to")
     try:
         if np.broadcast_shapes(value.shape, target) != target:
             raise ValueError

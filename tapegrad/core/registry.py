@@ -250,6 +250,20 @@ def _convert_like(a, dtype, op_name):
     return to_array(a, dtype)
 
 
+def _second_operand(y, dtype, op_name):
+    """A binary op's second Python operand converted to the first's dtype (TF's rule)."""
+    try:
+        return to_array(y, dtype)
+    except (TypeError, ValueError) as e:
+        raise type(e)(f"{op_name}: cannot convert y={_short_repr(y)} to {dtypes.FROM_NUMPY[dtype].name}, the "
+                      f"dtype of x (TF converts x first, then y to x's dtype): {e}") from None
+
+
+def _short_repr(value):
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
 def binary_operands(x, y, active, op_name):
     """Values and nodes of a binary op's operands, after TensorFlow's dtype rules: a Python or
     NumPy value next to a tensor takes the tensor's dtype; two tensors must agree."""
@@ -261,12 +275,17 @@ def binary_operands(x, y, active, op_name):
     if y_tensor and not x_tensor:
         yv, yn = operand(y, active)
         return _convert_like(x, yv.dtype, op_name), None, yv, yn
-    if not x_tensor and isinstance(x, _SCALARS) and not isinstance(y, _SCALARS):
+    if not x_tensor and isinstance(x, _SCALARS) and isinstance(y, _ndarray):
         yv, yn = operand(y, active)
         return _scalar_operand(x, yv.dtype, op_name), None, yv, yn
     xv, xn = operand(x, active)
-    if not x_tensor and isinstance(y, _SCALARS):
-        return xv, xn, _scalar_operand(y, xv.dtype, op_name), None
+    if not x_tensor:
+        if isinstance(x, _ndarray) and isinstance(y, _SCALARS):
+            return xv, xn, _scalar_operand(y, xv.dtype, op_name), None
+        if not isinstance(y, _ndarray):
+            # Python values: as TF, x converts by itself and y to x's dtype (0. and [1, -1] are
+            # float32; [1, -1] and 0. are refused, as a Python float never becomes an int).
+            return xv, xn, _second_operand(y, xv.dtype, op_name), None
     yv, yn = operand(y, active)
     if xv.dtype is not yv.dtype and xv.dtype != yv.dtype:
         raise InvalidArgumentError(
@@ -285,7 +304,10 @@ def _forward_error(op, error, inputs):
     seen = ", ".join(f"{dtypes.FROM_NUMPY[v.dtype].name if v.dtype in dtypes.FROM_NUMPY else v.dtype} "
                      f"{list(v.shape)}" for v in map(np.asarray, inputs))
     text = str(error)
-    what = "the input shapes do not broadcast together" if "broadcast" in text else text
+    if isinstance(error, OverflowError):
+        what = f"a Python int does not fit the other operand's dtype ({text})"
+    else:
+        what = "the input shapes do not broadcast together" if "broadcast" in text else text
     return InvalidArgumentError(f"{op.name}: {what}; got inputs {seen}")
 
 
@@ -335,7 +357,7 @@ def _unary(op):
             out = forward(xv)
         except OpError:
             raise
-        except (ValueError, TypeError, IndexError) as e:
+        except (ValueError, TypeError, IndexError, OverflowError) as e:
             raise _forward_error(op, e, (xv,)) from e
         if numerics.enabled:
             numerics.check_output(name_, out)
@@ -384,7 +406,7 @@ def _binary(op):
             out = forward(xv, yv)
         except OpError:
             raise
-        except (ValueError, TypeError, IndexError) as e:
+        except (ValueError, TypeError, IndexError, OverflowError) as e:
             raise _forward_error(op, e, (xv, yv)) from e
         if out.__class__ is not _ndarray:
             out = _asarray(out)
@@ -443,7 +465,7 @@ def _nary(op):
             out = forward(*values, **static)
         except OpError:
             raise
-        except (ValueError, TypeError, IndexError) as e:
+        except (ValueError, TypeError, IndexError, OverflowError) as e:
             raise _forward_error(op, e, values) from e
         if numerics.enabled:
             numerics.check_output(op.name, out)

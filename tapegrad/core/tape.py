@@ -140,12 +140,12 @@ class GradientTape:
         return False
 
     def watched_variables(self):
-        """The variables this tape watched, in the order it first watched them."""
-        return tuple(self._watched.values())
+        """The variables this tape watched, in the order they were created (as TF lists them)."""
+        return tuple(sorted(self._watched.values(), key=_creation_uid))
 
     # -- differentiation ------------------------------------------------------------------
     def _check_usable(self):
-        if self._nodes is None:
+        if self._used:
             raise RuntimeError("A non-persistent GradientTape can only be used to compute one set "
                                "of gradients (or jacobians)")
 
@@ -240,7 +240,10 @@ class GradientTape:
         return self._none_reasons.get(id(source))
 
     def _release(self):
-        self._nodes = None
+        # A used non-persistent tape frees what it recorded but keeps recording (inside its
+        # ``with`` block ops still run through it, as in TF); only a second use is an error.
+        self._used = True
+        self._nodes = []
         self._leaves = {}
 
     def jacobian(self, target, sources, unconnected_gradients=UnconnectedGradients.NONE,
@@ -298,6 +301,10 @@ class GradientTape:
             return None
         perm = [1, 0] + list(range(2, sv.ndim + 1))
         return _api("reshape")(_api("transpose")(stacked, perm), tv.shape + sv.shape[1:])
+
+
+def _creation_uid(variable):
+    return variable._uid
 
 
 def _apply_mask(g, mask, shape):

@@ -13,9 +13,22 @@ from .state import note_escape, state
 
 
 class TensorShape(tuple):
-    """A tensor's shape: a tuple of ints that also answers TensorFlow's ``TensorShape`` API."""
+    """A tensor's shape: a tuple of ints that also answers TensorFlow's ``TensorShape`` API.
+
+    ``TensorShape(None)`` is a shape of unknown rank (as in ``tf.TensorSpec(None)``): its rank
+    is None and it is compatible with every shape.
+
+    >>> import tapegrad as tf
+    >>> tf.TensorShape([None, 3]).is_compatible_with([5, 3]), tf.TensorShape(None).rank
+    (True, None)
+    """
 
     __slots__ = ()
+
+    def __new__(cls, dims=()):
+        if dims is None or dims.__class__ is _UnknownRankShape:
+            return _UNKNOWN_RANK
+        return tuple.__new__(cls, dims)
 
     @property
     def rank(self):
@@ -37,6 +50,8 @@ class TensorShape(tuple):
 
     def is_compatible_with(self, other):
         """Same rank, and every dimension equal or unknown (None) on either side."""
+        if other is None or other is _UNKNOWN_RANK:
+            return True
         other = tuple(other)
         return len(other) == len(self) and all(s is None or o is None or o == s for s, o in zip(self, other))
 
@@ -45,12 +60,16 @@ class TensorShape(tuple):
             raise ValueError(f"Shapes {self} and {TensorShape(other)} are incompatible")
 
     def merge_with(self, other):
+        """The most specific shape compatible with both (TF: known dimensions win over None)."""
         self.assert_is_compatible_with(other)
-        return self
+        other = TensorShape(other)
+        if other is _UNKNOWN_RANK:
+            return self
+        return TensorShape(o if s is None else s for s, o in zip(self, other))
 
     def __eq__(self, other):
         if isinstance(other, (list, tuple)):
-            return tuple(self) == tuple(other)
+            return other is not _UNKNOWN_RANK and tuple(self) == tuple(other)
         return NotImplemented
 
     def __ne__(self, other):
@@ -70,6 +89,61 @@ class TensorShape(tuple):
         if len(self) == 1:
             return f"({self[0]},)"
         return "(" + ", ".join(str(d) for d in self) + ")"
+
+
+class _UnknownRankShape(TensorShape):
+    """``TensorShape(None)``: no rank, no dimensions; compatible with any shape (one instance)."""
+
+    __slots__ = ()
+
+    rank = ndims = property(lambda self: None)
+
+    def as_list(self):
+        raise ValueError("as_list() is not defined on an unknown TensorShape.")
+
+    def num_elements(self):
+        return None
+
+    def is_fully_defined(self):
+        return False
+
+    def is_compatible_with(self, other):
+        return True
+
+    def merge_with(self, other):
+        return TensorShape(other)
+
+    def __eq__(self, other):
+        if isinstance(other, (list, tuple)):
+            return other is self
+        return NotImplemented
+
+    __hash__ = tuple.__hash__
+
+    def __len__(self):
+        raise ValueError("Cannot take the length of shape with unknown rank.")
+
+    def __iter__(self):
+        raise ValueError("Cannot iterate over a shape with unknown rank.")
+
+    def __bool__(self):
+        return False
+
+    def __getitem__(self, key):
+        # TF: any dimension of an unknown shape is unknown, and so is any slice of it.
+        return self if isinstance(key, slice) else None
+
+    def __repr__(self):
+        return "TensorShape(None)"
+
+    def __str__(self):
+        return "<unknown>"
+
+    def __reduce__(self):
+        return TensorShape, (None,)
+
+
+_UNKNOWN_RANK = tuple.__new__(_UnknownRankShape, ())
 
 
 class TensorLike:
@@ -230,16 +304,23 @@ class Reference:
         return f"<Reference at {id(self._obj):#x} of {self._obj!r}>"
 
 
-def _infer_python_dtype(value):
-    """TensorFlow's dtype for a Python scalar or nested list: float32, int32/int64, bool, complex128."""
+def _infer_python_dtype(value, mixed_ok=False):
+    """TensorFlow's dtype for a Python scalar or nested list: float32, int32/int64, bool, complex128.
+
+    As TF, bools and numbers do not mix in one list unless a dtype is given (``mixed_ok``), and
+    an int outside int64 is refused rather than wrapped or widened to an object array.
+    """
     flat = np.asarray(value, dtype=object).ravel() if isinstance(value, (list, tuple)) else (value,)
     if len(flat) == 0:
         return np.dtype(np.float32)  # TF: an empty list is float32
     kind = "b"
     big = False
+    bools = numbers_ = False
     for x in flat:
         if isinstance(x, (bool, np.bool_)):
+            bools = True
             continue
+        numbers_ = True
         if isinstance(x, numbers.Integral):
             kind = kind if kind in "fc" else "i"
             big = big or not (-2**31 <= int(x) < 2**31)
@@ -254,16 +335,29 @@ def _infer_python_dtype(value):
         else:
             raise TypeError(f"Cannot convert {value!r} to a tensor: element {x!r} of type "
                             f"{type(x).__name__} is not a number")
+    if bools and numbers_ and not mixed_ok:
+        raise ValueError(f"Can't convert Python sequence with mixed types (bools and numbers) to Tensor: "
+                         f"{_short(value)}; give a dtype or cast")
+    if big and kind == "i" and not mixed_ok:
+        _refuse_out_of_range(flat, value, -2**63, 2**63, "int64")
     return {"b": np.dtype(np.bool_), "i": np.dtype(np.int64 if big else np.int32),
             "f": np.dtype(np.float32), "c": np.dtype(np.complex128)}[kind]
+
+
+def _refuse_out_of_range(flat, value, low, high, what):
+    for x in flat:
+        if isinstance(x, numbers.Integral) and not isinstance(x, (bool, np.bool_)) and not low <= int(x) < high:
+            raise ValueError(f"Can't convert Python sequence with out-of-range integer to Tensor: {x} does not "
+                             f"fit in {what} (in {_short(value)})")
 
 
 def to_array(value, dtype=None, copy=False):
     """An ndarray for ``value`` with TensorFlow's dtype rules.
 
     ``dtype``: a NumPy dtype or None. Python values get TF's defaults (float32, int32); NumPy
-    arrays and scalars keep their dtype unless ``dtype`` is given. Converting a Python float
-    to an integer dtype is refused, as TensorFlow does.
+    arrays and scalars keep their dtype unless ``dtype`` is given. As TensorFlow: a Python float
+    never converts to an integer dtype, and a Python int outside an integer dtype's range wraps
+    around (``-1`` as uint8 is 255).
     """
     if isinstance(value, TensorLike):
         arr = value._value
@@ -278,15 +372,30 @@ def to_array(value, dtype=None, copy=False):
     if dtype is None:
         dtype = _infer_python_dtype(value)
     else:
-        _infer_python_dtype(value)  # refuses None, strings and ragged lists whatever the dtype
-        if np.dtype(dtype).kind in "iub":
+        _infer_python_dtype(value, mixed_ok=True)  # refuses None, strings and ragged lists whatever the dtype
+        if np.dtype(dtype).kind in "iubc":
             _refuse_lossy(value, np.dtype(dtype))
     try:
         arr = np.array(value, dtype=dtype)
+    except OverflowError:
+        arr = _wrapped_ints(value, np.dtype(dtype))
     except (ValueError, TypeError) as e:
         raise ValueError(f"Cannot convert {_short(value)} to a tensor of dtype {np.dtype(dtype).name}: {e}") from None
     _check_supported(arr, value)
     return arr
+
+
+def _wrapped_ints(value, dtype):
+    """Python ints that overflow an integer ``dtype``, wrapped modulo 2**bits as TensorFlow does
+    (NumPy refuses them); ints beyond 64 bits are refused as TF refuses them."""
+    flat = np.asarray(value, dtype=object).ravel() if isinstance(value, (list, tuple)) else (value,)
+    if dtype.kind not in "iu":
+        _refuse_out_of_range(flat, value, -2**63, 2**64, dtype.name)
+        return np.array(np.asarray(value, dtype=object).astype(np.float64), dtype=dtype)
+    _refuse_out_of_range(flat, value, -2**63, 2**64, "int64 or uint64")
+    bits = dtype.itemsize * 8
+    unsigned = np.asarray(value, dtype=object) % (1 << bits)
+    return unsigned.astype(f"u{dtype.itemsize}").view(dtype)
 
 
 def _refuse_lossy(value, dtype):
@@ -294,12 +403,15 @@ def _refuse_lossy(value, dtype):
     for x in flat:
         if isinstance(x, TensorLike):
             continue
-        if isinstance(x, float) and (dtype.kind != "b") and not float(x).is_integer():
+        if isinstance(x, (float, np.floating)) and dtype.kind in "iu":
+            # TF refuses every Python float here, 2.0 too (cast a tensor to truncate).
             raise TypeError(f"Cannot convert {_short(value)} to EagerTensor of dtype "
                             f"{dtypes.FROM_NUMPY[dtype].name}")
         if dtype.kind == "b" and not isinstance(x, (bool, np.bool_)) and isinstance(x, (int, float, complex, np.number)):
             # As TF: a number is not a bool (tf.constant(1, dtype=tf.bool) raises; cast it instead).
             raise TypeError(f"Cannot convert {_short(value)} to EagerTensor of dtype bool")
+        if dtype.kind == "c" and isinstance(x, (bool, np.bool_)):
+            raise TypeError(f"Cannot convert {_short(value)} to EagerTensor of dtype {dtypes.FROM_NUMPY[dtype].name}")
 
 
 def _check_supported(arr, value):

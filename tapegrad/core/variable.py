@@ -7,6 +7,8 @@ saved stays as it was read. Optimizer updates between steps are therefore in pla
 an update while a persistent tape still holds the old value costs one copy, never a wrong
 gradient.
 """
+import enum
+import itertools
 import sys
 
 import numpy as np
@@ -23,6 +25,8 @@ _getrefcount = sys.getrefcount
 _UNSHARED = 2
 # Variable and its subclasses (Keras' variables): the op dispatch's fast path checks membership.
 VARIABLE_TYPES = set()
+# Each variable's place in creation order: TF lists a tape's watched variables in this order.
+_creation_order = itertools.count()
 
 
 class Variable(TensorLike):
@@ -36,7 +40,8 @@ class Variable(TensorLike):
     ('w:0', True)
     """
 
-    __slots__ = ("_value", "_name", "_trainable", "_mask", "_indices", "__weakref__")
+    __slots__ = ("_value", "_name", "_trainable", "_mask", "_indices", "_uid", "_declared_shape", "_constraint",
+                 "_synchronization", "_aggregation", "__weakref__")
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
@@ -55,13 +60,24 @@ class Variable(TensorLike):
             self._value = initial_value._value.astype(np_dtype)
         else:
             self._value = to_array(initial_value, np_dtype, copy=True)
-        if shape is not None and validate_shape and tuple(shape) != self._value.shape:
-            if not all(s is None or s == d for s, d in zip(shape, self._value.shape)):
+        # A declared shape with unknown dimensions (or rank) lets assign change the value's shape.
+        self._declared_shape = None
+        if shape is not None:
+            declared = TensorShape(shape)
+            if validate_shape and not declared.is_compatible_with(self._value.shape):
                 raise ValueError(f"Variable initial value has shape {self._value.shape}, "
-                                 f"which is not compatible with shape {tuple(shape)}")
+                                 f"which is not compatible with shape {declared}")
+            if not declared.is_fully_defined():
+                self._declared_shape = declared
         name = current_scope() + (name or "Variable")  # inside tf.name_scope("a"): "a/v:0", as TF
         self._name = name if name.endswith(":0") else name + ":0"
-        self._trainable = True if trainable is None else bool(trainable)
+        self._synchronization = VariableSynchronization(synchronization or VariableSynchronization.AUTO)
+        self._aggregation = VariableAggregation(aggregation or VariableAggregation.NONE)
+        if trainable is None:  # TF: a variable synchronized on read does not train by default
+            trainable = self._synchronization is not VariableSynchronization.ON_READ
+        self._trainable = bool(trainable)
+        self._constraint = constraint
+        self._uid = next(_creation_order)
         self._mask = self._indices = None
         if trainable_mask is not None:
             self.trainable_mask = trainable_mask
@@ -125,7 +141,64 @@ class Variable(TensorLike):
 
     @property
     def shape(self):
+        if self._declared_shape is not None:
+            return self._declared_shape
         return TensorShape(self._value.shape)
+
+    def set_shape(self, shape):
+        """Check that ``shape`` is compatible with the variable's (a variable's shape is fixed)."""
+        if not self.shape.is_compatible_with(TensorShape(shape)):
+            raise ValueError(f"Shapes {self.shape} and {TensorShape(shape)} are not compatible")
+
+    @property
+    def constraint(self):
+        """The projection given as ``constraint=`` (None); optimizers apply it, assign does not."""
+        return self._constraint
+
+    @property
+    def synchronization(self):
+        return self._synchronization
+
+    @property
+    def aggregation(self):
+        return self._aggregation
+
+    # Graph-mode API: TF raises these same errors in eager mode, which is all tapegrad has.
+    @property
+    def initial_value(self):
+        raise RuntimeError("This property is not supported when eager execution is enabled.")
+
+    def initialized_value(self):
+        raise NotImplementedError("initialized_value() is not supported in eager execution: use the "
+                                  "variable itself (or read_value())")
+
+    def eval(self, session=None):
+        raise RuntimeError("This operation is not supported when eager execution is enabled.")
+
+    @property
+    def graph(self):
+        raise AttributeError("Variable.graph is undefined when eager execution is enabled.")
+
+    @property
+    def op(self):
+        raise AttributeError("Variable.op is undefined when eager execution is enabled.")
+
+    # -- the Python protocols TF refuses on a variable ----------------------------------------
+    def __hash__(self):
+        raise TypeError(f"Variable is unhashable. Instead, use variable.ref() as the key. (Variable: {self!r})")
+
+    def __len__(self):
+        raise TypeError(f"object of type '{type(self).__name__}' has no len(); use v.shape[0]")
+
+    def __index__(self):
+        raise TypeError(f"'{type(self).__name__}' object cannot be interpreted as an integer; use int(v)")
+
+    def _no_in_place(self, *_):
+        raise RuntimeError("`variable += value` with `tf.Variable`s is not supported. Use "
+                           "`variable.assign_add(value)` to modify the variable, or `out = variable + value` "
+                           "if you need to get a new output Tensor.")
+
+    __iadd__ = __isub__ = __imul__ = __itruediv__ = __ifloordiv__ = __ipow__ = __imatmul__ = _no_in_place
 
     def __repr__(self):
         return (f"<tapegrad.Variable '{self._name}' shape={self.shape} dtype={self.dtype.name}, "
@@ -153,46 +226,68 @@ class Variable(TensorLike):
     value = read_value
 
     # -- assignment (not differentiable) ---------------------------------------------------
+    def _accessed(self):
+        """An access other than a recorded read (an assignment, ``numpy()``): as in TF, a tape
+        that watches accessed variables lists it in ``watched_variables()``."""
+        for tape in state.active:
+            tape._watches_variable(self)
+
+    def numpy(self):
+        if state.active:
+            self._accessed()
+        return self._value.copy()[()] if self._value.ndim == 0 else self._value.copy()
+
     def _new_value(self, value, op_name):
-        if state.active and getattr(value, "_node", None) is not None:
-            note_dead_end(f"{op_name} to variable '{self._name}'", (value._node,), state.active)
+        if state.active:
+            self._accessed()
+            if getattr(value, "_node", None) is not None:
+                note_dead_end(f"{op_name} to variable '{self._name}'", (value._node,), state.active)
         arr = to_array(value, self._value.dtype if not isinstance(value, TensorLike) else None)
         if arr.dtype != self._value.dtype:
+            # TF: ValueError from converting the value (InvalidArgumentError in the kernel of
+            # assign_add/assign_sub); tapegrad's InvalidArgumentError is a ValueError too.
             raise InvalidArgumentError(
                 f"{op_name}: cannot assign a value of dtype {dtypes.FROM_NUMPY[arr.dtype].name} to "
                 f"variable '{self._name}' of dtype {self.dtype.name}; cast it first")
         if arr.shape != self._value.shape:
-            raise InvalidArgumentError(
-                f"{op_name}: cannot assign a value of shape {arr.shape} to variable '{self._name}' "
-                f"of shape {self._value.shape}")
+            if op_name == "assign" and self._declared_shape is not None \
+                    and self._declared_shape.is_compatible_with(arr.shape):
+                return arr
+            # TF: assign checks the shape in Python (ValueError), the updates in the kernel.
+            cls = ValueError if op_name == "assign" else InvalidArgumentError
+            raise cls(f"{op_name}: cannot assign a value of shape {arr.shape} to variable '{self._name}' "
+                      f"of shape {self.shape}")
         return arr
 
     def _owns_buffer(self):
         return _getrefcount(self._value) <= _UNSHARED
 
     def assign(self, value, use_locking=False, name=None, read_value=True):
+        """Set the value; returns the variable (None with ``read_value=False``, as TF)."""
         arr = self._new_value(value, "assign")
-        if self._owns_buffer():
+        if arr.shape == self._value.shape and self._owns_buffer():
             np.copyto(self._value, arr)
         else:
             self._value = arr.copy()
-        return self
+        return self if read_value else None
 
-    def _update(self, ufunc, value, op_name):
+    def _update(self, ufunc, value, op_name, read_value=True):
         arr = self._new_value(value, op_name)
         if self._owns_buffer():
             ufunc(self._value, arr, out=self._value)
         else:
             self._value = ufunc(self._value, arr)
-        return self
+        return self if read_value else None
 
     def assign_add(self, delta, use_locking=False, name=None, read_value=True):
-        return self._update(np.add, delta, "assign_add")
+        return self._update(np.add, delta, "assign_add", read_value)
 
     def assign_sub(self, delta, use_locking=False, name=None, read_value=True):
-        return self._update(np.subtract, delta, "assign_sub")
+        return self._update(np.subtract, delta, "assign_sub", read_value)
 
     def _scatter(self, indices, updates, mode, op_name):
+        if state.active:
+            self._accessed()
         idx = np.asarray(to_array(indices))
         if idx.dtype.kind not in "iu":
             raise TypeError(f"{op_name}: indices must be integers, got dtype {idx.dtype}")
@@ -221,26 +316,107 @@ class Variable(TensorLike):
         target = self._value if self._owns_buffer() else self._value.copy()
         where = tuple(flat[:, d] for d in range(depth))
         upd = upd.reshape((-1,) + shape[depth:])
-        if mode == "update":
+        if mode is None:
             target[where] = upd
-        elif mode == "add":
-            np.add.at(target, where, upd)
-        else:
-            np.subtract.at(target, where, upd)
+        else:  # (``ufunc.at``: repeated indices all apply, as TF's scatter kernels do)
+            mode.at(target, where, upd)
         self._value = target
         return self
 
     def scatter_nd_update(self, indices, updates, name=None):
-        return self._scatter(indices, updates, "update", "scatter_nd_update")
+        return self._scatter(indices, updates, None, "scatter_nd_update")
 
     def scatter_nd_add(self, indices, updates, name=None):
-        return self._scatter(indices, updates, "add", "scatter_nd_add")
+        return self._scatter(indices, updates, np.add, "scatter_nd_add")
 
     def scatter_nd_sub(self, indices, updates, name=None):
-        return self._scatter(indices, updates, "sub", "scatter_nd_sub")
+        return self._scatter(indices, updates, np.subtract, "scatter_nd_sub")
+
+    def scatter_nd_max(self, indices, updates, name=None):
+        return self._scatter(indices, updates, np.maximum, "scatter_nd_max")
+
+    def scatter_nd_min(self, indices, updates, name=None):
+        return self._scatter(indices, updates, np.minimum, "scatter_nd_min")
+
+    # -- row updates from IndexedSlices (``v.scatter_add(tf.IndexedSlices(values, rows))``) ------
+    def _scatter_rows(self, sparse_delta, mode, op_name):
+        if not hasattr(sparse_delta, "indices") or not hasattr(sparse_delta, "values") \
+                or isinstance(sparse_delta, TensorLike):
+            raise TypeError(f"{op_name}: Argument `sparse_delta` must be a `tf.IndexedSlices`. Received "
+                            f"arg: {sparse_delta!r}")
+        rows = np.asarray(to_array(sparse_delta.indices))
+        return self._scatter(rows[..., None], sparse_delta.values, mode, op_name)
+
+    def scatter_update(self, sparse_delta, use_locking=False, name=None):
+        return self._scatter_rows(sparse_delta, None, "scatter_update")
+
+    def scatter_add(self, sparse_delta, use_locking=False, name=None):
+        return self._scatter_rows(sparse_delta, np.add, "scatter_add")
+
+    def scatter_sub(self, sparse_delta, use_locking=False, name=None):
+        return self._scatter_rows(sparse_delta, np.subtract, "scatter_sub")
+
+    def scatter_max(self, sparse_delta, use_locking=False, name=None):
+        return self._scatter_rows(sparse_delta, np.maximum, "scatter_max")
+
+    def scatter_min(self, sparse_delta, use_locking=False, name=None):
+        return self._scatter_rows(sparse_delta, np.minimum, "scatter_min")
+
+    def scatter_mul(self, sparse_delta, use_locking=False, name=None):
+        return self._scatter_rows(sparse_delta, np.multiply, "scatter_mul")
+
+    def scatter_div(self, sparse_delta, use_locking=False, name=None):
+        return self._scatter_rows(sparse_delta, np.true_divide, "scatter_div")
+
+    def batch_scatter_update(self, sparse_delta, use_locking=False, name=None):
+        """``scatter_update`` per batch: indices [B..., N] pick rows along the axis after the
+        batch axes [B...] of the variable, as ``tf.Variable.batch_scatter_update``."""
+        if not hasattr(sparse_delta, "indices") or isinstance(sparse_delta, TensorLike):
+            raise TypeError(f"batch_scatter_update: Argument `sparse_delta` must be a `tf.IndexedSlices`. "
+                            f"Received arg: {sparse_delta!r}")
+        idx = np.asarray(to_array(sparse_delta.indices))
+        if idx.ndim == 0 or idx.ndim > self._value.ndim:
+            raise InvalidArgumentError(f"batch_scatter_update: indices of shape {idx.shape} do not fit variable "
+                                       f"'{self._name}' of shape {self._value.shape}")
+        batch = np.indices(idx.shape)[:-1]  # the batch coordinates of each index
+        full = np.stack(list(batch) + [idx], axis=-1)
+        return self._scatter(full, sparse_delta.values, None, "batch_scatter_update")
+
+    # -- gathers (recorded reads: the gradient reaches the variable as IndexedSlices) -------
+    def sparse_read(self, indices, name=None):
+        """Rows ``indices`` of the variable (``tf.gather(v, indices)``)."""
+        return _api("gather")(self, indices)
+
+    def gather_nd(self, indices, name=None):
+        """``tf.gather_nd(v, indices)``."""
+        return _api("gather_nd")(self, indices)
 
 
 VARIABLE_TYPES.add(Variable)
+
+
+def _api(name):
+    # The op layer registers gather and gather_nd; used at run time only (the core imports no ops).
+    from .registry import API
+    return API[name]
+
+
+class VariableSynchronization(enum.Enum):
+    """When a distributed variable is synchronized (``tf.VariableSynchronization``); recorded only."""
+
+    AUTO = 0
+    NONE = 1
+    ON_WRITE = 2
+    ON_READ = 3
+
+
+class VariableAggregation(enum.Enum):
+    """How distributed updates combine (``tf.VariableAggregation``); recorded only."""
+
+    NONE = 0
+    SUM = 1
+    MEAN = 2
+    ONLY_FIRST_REPLICA = 3
 
 
 class IndexSet:
@@ -258,6 +434,8 @@ class IndexSet:
 
     def __init__(self, indices):
         idx = np.asarray(indices._value if isinstance(indices, TensorLike) else indices)
+        if idx.size == 0 and idx.ndim == 1:
+            idx = idx.astype(np.int64)  # IndexSet([]): no row trains (everything frozen)
         if idx.dtype.kind not in "iu" or idx.ndim not in (1, 2):
             raise TypeError(f"IndexSet takes a 1-D list of rows or a 2-D [n, k] list of gather_nd-style "
                             f"indices, got {idx.dtype} of shape {idx.shape}")

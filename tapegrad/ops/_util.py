@@ -3,31 +3,8 @@ import numpy as np
 
 from ..core import dtypes
 from ..core.errors import InvalidArgumentError
+from ..core.shapes import is_int as _is_int, normalize_shape, static_int, static_value  # noqa: F401
 from ..core.tensor import TensorLike
-
-
-def static_value(x):
-    """A Python/NumPy value for a non-differentiated argument (axis, shape, k, perm ...)."""
-    if isinstance(x, TensorLike):
-        x = x._value
-    if isinstance(x, np.ndarray):
-        return x.item() if x.ndim == 0 else x.tolist()
-    return x
-
-
-def _is_int(a):
-    return isinstance(a, (int, np.integer)) and not isinstance(a, (bool, np.bool_))
-
-
-def static_int(x, op_name, arg="axis"):
-    """A Python int for a static integer argument (axis, k, depth ...); anything else is refused
-    with a TypeError naming the op and the argument (TF: "Cannot convert 0.5 to EagerTensor of
-    dtype int32"), never truncated (``int(0.5)`` would silently give 0)."""
-    v = static_value(x)
-    if not _is_int(v):
-        raise TypeError(f"{op_name}: {arg} must be an int, got {v!r}"
-                        + (f" of dtype {np.asarray(x._value).dtype}" if isinstance(x, TensorLike) else ""))
-    return int(v)
 
 
 def normalize_axis(axis, ndim, op_name, allow_none=True):
@@ -58,21 +35,6 @@ def normalize_axis(axis, ndim, op_name, allow_none=True):
     if len(set(out)) != len(out):
         raise InvalidArgumentError(f"{op_name}: axis {axis!r} repeats an axis")
     return tuple(sorted(out))
-
-
-def normalize_shape(shape, op_name, allow_unknown=True):
-    """``shape`` (int, list, tuple, 1-D int tensor) as a tuple of ints; None and -1 mean unknown
-    (-1) where ``allow_unknown``, else every dimension must be a non-negative int."""
-    value = static_value(shape)
-    dims = [value] if _is_int(value) else value
-    if not isinstance(dims, (list, tuple)) or not all(d is None or _is_int(d) for d in dims):
-        raise TypeError(f"{op_name}: shape must be a list of ints, got {value!r}"
-                        + (f" of dtype {np.asarray(shape._value).dtype}" if isinstance(shape, TensorLike) else ""))
-    out = tuple(-1 if d is None else int(d) for d in dims)
-    if not allow_unknown and any(d < 0 for d in out):
-        raise InvalidArgumentError(f"{op_name}: shape {list(out)} has a negative dimension; every dimension "
-                                   f"must be >= 0")
-    return out
 
 
 def np_dtype(dtype, default=None):

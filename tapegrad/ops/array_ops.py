@@ -47,7 +47,7 @@ _reshape = defop("reshape", _reshape_forward,
 @export("reshape")
 def reshape(tensor, shape, name=None):
     """Reshape ``tensor`` to ``shape`` (one dimension may be -1), as ``tf.reshape``."""
-    return _reshape(tensor, shape=normalize_shape(shape, "reshape"))
+    return _reshape(tensor, shape=normalize_shape(shape, "reshape", allow_unknown=True))
 
 
 @export("expand_dims")
@@ -314,12 +314,8 @@ def tile(input, multiples, name=None):
     """Repeat ``input`` ``multiples[i]`` times along each axis ``i``, as ``tf.tile``."""
     input = _as_tensor(input)
     rank = input._value.ndim
-    m = static_value(multiples)
-    m = m if isinstance(m, (list, tuple)) else [m]
-    if not all(isinstance(v, (int, np.integer)) and not isinstance(v, bool) for v in m):
-        raise TypeError(f"tile: multiples must be a list of ints, got {static_value(multiples)!r}")
-    m = [int(v) for v in m]
-    if len(m) != rank or any(v < 0 for v in m):
+    m = normalize_shape(multiples, "tile", arg="multiples")
+    if len(m) != rank:
         raise InvalidArgumentError(f"tile: multiples must be a vector of {rank} non-negative ints for an input "
                                    f"of shape {list(input._value.shape)}, got {m}")
     return _tile(input, multiples=tuple(m))

@@ -11,7 +11,7 @@ import numpy as np
 from ..core.errors import InvalidArgumentError
 from ..core.registry import defop, dtype_rule, export, convert_to_tensor, require_dtype
 from ..core.tensor import TensorLike
-from ._util import static_value
+from ._util import normalize_shape, static_value
 from .array_ops import _reshape, _transpose, zeros_like
 from .linalg_ops import _same_dtype, _value
 
@@ -228,7 +228,7 @@ def conv2d_transpose(input, filters, output_shape, strides, padding="SAME", data
     op_name = "nn.conv2d_transpose"
     nchw = _nchw(data_format, op_name)
     input, filters = _same_dtype(op_name, input, filters)
-    out_shape = tuple(int(d) for d in static_value(output_shape))
+    out_shape = normalize_shape(output_shape, op_name, arg="output_shape")
     if nchw:
         out_shape = (out_shape[0], out_shape[2], out_shape[3], out_shape[1])
     g = _to_nhwc(input, nchw)

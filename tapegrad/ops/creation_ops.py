@@ -28,11 +28,9 @@ def constant(value, dtype=None, shape=None, name=None):
     elif isinstance(value, (np.ndarray, np.generic)) and target is not None:
         arr = np.asarray(value).astype(target)  # tf.constant casts NumPy values
     else:
-        if target is not None:
-            to_array(value)  # refuses None, strings and ragged lists (a dtype alone would let NumPy parse them)
         arr = to_array(value, target, copy=True)
     if shape is not None:
-        shape = normalize_shape(shape, "constant", allow_unknown=False)
+        shape = normalize_shape(shape, "constant")
         if arr.size == 1:
             arr = np.full(shape, arr.reshape(()), arr.dtype)
         elif arr.size == int(np.prod(shape)):
@@ -46,13 +44,13 @@ def constant(value, dtype=None, shape=None, name=None):
 @export("zeros")
 def zeros(shape, dtype=dtypes.float32, name=None):
     """A tensor of zeros (float32 by default)."""
-    return new_tensor(np.zeros(normalize_shape(shape, "zeros", allow_unknown=False), np_dtype(dtype)), None)
+    return new_tensor(np.zeros(normalize_shape(shape, "zeros"), np_dtype(dtype)), None)
 
 
 @export("ones")
 def ones(shape, dtype=dtypes.float32, name=None):
     """A tensor of ones (float32 by default)."""
-    return new_tensor(np.ones(normalize_shape(shape, "ones", allow_unknown=False), np_dtype(dtype)), None)
+    return new_tensor(np.ones(normalize_shape(shape, "ones"), np_dtype(dtype)), None)
 
 
 @export("fill")
@@ -61,7 +59,7 @@ def fill(dims, value, name=None):
     v = to_array(value)
     if v.ndim:
         raise InvalidArgumentError(f"fill: value must be a scalar, got shape {list(v.shape)}")
-    return new_tensor(np.full(normalize_shape(dims, "fill", allow_unknown=False), v, v.dtype), None)
+    return new_tensor(np.full(normalize_shape(dims, "fill"), v, v.dtype), None)
 
 
 # TF 2.21's Range: defined for real numbers but uint8, with CPU kernels for float, int32 and int64
@@ -101,7 +99,7 @@ def eye(num_rows, num_columns=None, batch_shape=None, dtype=dtypes.float32, name
         raise InvalidArgumentError(f"eye: num_rows and num_columns must be >= 0, got {rows} and {cols}")
     m = np.eye(rows, cols, dtype=np_dtype(dtype))
     if batch_shape is not None:
-        m = np.broadcast_to(m, normalize_shape(batch_shape, "eye", allow_unknown=False) + m.shape).copy()
+        m = np.broadcast_to(m, normalize_shape(batch_shape, "eye") + m.shape).copy()
     return new_tensor(m, None)
 
 

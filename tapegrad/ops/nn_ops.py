@@ -15,7 +15,7 @@ from ..core.errors import InvalidArgumentError
 from ..core.registry import defop, dtype_rule, export, convert_to_tensor, require_dtype
 from ..core.tensor import TensorLike
 from . import math_ops, random_ops
-from ._util import dtype_name, normalize_axis, static_value
+from ._util import dtype_name, normalize_axis, normalize_shape, static_value
 from .array_ops import _reshape, _where3, cast_, zeros_like
 from .linalg_ops import _same_dtype, _value
 from .reduction_ops import _reduce_sum
@@ -449,13 +449,14 @@ def dropout(x, rate, noise_shape=None, seed=None, name=None):
     if noise_shape is None:
         noise = shape
     else:
-        noise = tuple(shape[i] if d is None else int(d) for i, d in enumerate(static_value(noise_shape)))
+        noise = normalize_shape([shape[i] if d is None else d for i, d in enumerate(static_value(noise_shape))],
+                                "nn.dropout", arg="noise_shape")
         try:
             np.broadcast_shapes(noise, shape)
         except ValueError:
             raise InvalidArgumentError(f"nn.dropout: noise_shape {list(noise)} does not broadcast to x's shape "
                                        f"{list(shape)}") from None
-    keep = random_ops.generator(seed).random(noise).astype(dtype) >= rate
+    keep = random_ops.generator(seed, "nn.dropout").random(noise).astype(dtype) >= rate
     scale = 1 / (1 - float(rate))
     # As TF: where(keep, x * scale, 0), the scale converted to x's dtype.
     return _where3(keep, x * scale, np.zeros((), dtype))

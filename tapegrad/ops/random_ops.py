@@ -11,7 +11,7 @@ from ..core import dtypes
 from ..core.errors import InvalidArgumentError
 from ..core.registry import export
 from ..core.tensor import new_tensor
-from ._util import normalize_shape, np_dtype, static_value
+from ._util import normalize_shape, np_dtype, static_int, static_value
 
 _global_seed = None
 _generator = None  # made on first use: importing numpy.random costs ~8 ms of `import tapegrad`
@@ -27,17 +27,19 @@ def set_seed(seed):
     _op_generators.clear()
 
 
-def generator(seed=None):
+def generator(seed=None, op_name="random"):
     """The Generator an op with op-level ``seed`` (or None) draws from."""
     global _generator
     if seed is None:
         if _generator is None:
-            _generator = np.random.default_rng(_global_seed)
+            _generator = np.random.default_rng(None if _global_seed is None else _global_seed % 2**64)
         return _generator
-    key = int(seed)
+    key = static_int(seed, op_name, "seed")
     gen = _op_generators.get(key)
     if gen is None:
-        gen = _op_generators[key] = np.random.default_rng([key, _global_seed if _global_seed is not None else 0])
+        # (TF seeds are any int64; NumPy's entropy must be non-negative: take them modulo 2**64)
+        entropy = [key % 2**64, (_global_seed or 0) % 2**64]
+        gen = _op_generators[key] = np.random.default_rng(entropy)
     return gen
 
 
@@ -59,7 +61,7 @@ _UNIFORM_DTYPES = frozenset(map(np.dtype, (np.float16, np.float32, np.float64, n
 def normal(shape, mean=0.0, stddev=1.0, dtype=dtypes.float32, seed=None, name=None):
     """Samples from a normal distribution."""
     d = _float_dtype(dtype, "random.normal")
-    z = generator(seed).standard_normal(normalize_shape(shape, "random.normal"))
+    z = generator(seed, "random.normal").standard_normal(normalize_shape(shape, "random.normal"))
     return new_tensor((z * float(static_value(stddev)) + float(static_value(mean))).astype(d), None)
 
 
@@ -67,7 +69,7 @@ def normal(shape, mean=0.0, stddev=1.0, dtype=dtypes.float32, seed=None, name=No
 def truncated_normal(shape, mean=0.0, stddev=1.0, dtype=dtypes.float32, seed=None, name=None):
     """Normal samples redrawn until within two standard deviations of the mean."""
     d = _float_dtype(dtype, "random.truncated_normal")
-    gen = generator(seed)
+    gen = generator(seed, "random.truncated_normal")
     z = gen.standard_normal(normalize_shape(shape, "random.truncated_normal"))
     bad = np.abs(z) > 2
     while bad.any():
@@ -86,7 +88,7 @@ def uniform(shape, minval=0, maxval=None, dtype=dtypes.float32, seed=None, name=
     shape = normalize_shape(shape, "random.uniform")
     lo = static_value(minval)
     hi = static_value(maxval)
-    gen = generator(seed)
+    gen = generator(seed, "random.uniform")
     if d.kind in "iu":
         if hi is None:
             raise ValueError("random.uniform: maxval must be specified for an integer dtype")

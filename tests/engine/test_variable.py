@@ -31,10 +31,16 @@ def test_assignments():
     v.assign_add([1.0, 1.0])
     v.assign_sub(tf.constant([0.5, 0.5]))
     assert v.numpy().tolist() == [3.5, 4.5]
-    with pytest.raises(errors.InvalidArgumentError):
+    with pytest.raises(ValueError, match="shape") as info:  # TF: ValueError from assign's shape check
         v.assign([1.0, 2.0, 3.0])
+    assert not isinstance(info.value, errors.OpError)
+    with pytest.raises(errors.InvalidArgumentError):  # (the kernel checks assign_add's shape)
+        v.assign_add([1.0, 2.0, 3.0])
     with pytest.raises(errors.InvalidArgumentError):
         v.assign(tf.constant([1.0, 2.0], tf.float64))
+    assert v.assign([1.0, 1.0], read_value=False) is None  # as TF: nothing to read back
+    assert v.assign_add([1.0, 1.0], read_value=False) is None
+    assert v.numpy().tolist() == [2.0, 2.0]
 
 
 def test_scatter_updates():
