@@ -254,8 +254,12 @@ OTHER_ARGS = {
 }
 
 
-def _layer_names(cls, kwargs):
-    return (cls,) + tuple(kwargs)
+# A message about a bad initializer (activation ...) names the kind: "Could not interpret initializer".
+KINDS = ("initializer", "regularizer", "constraint", "activation")
+
+
+def layer_names(cls, kwargs):
+    return (cls,) + tuple(kwargs) + tuple(k for k in KINDS if any(a.endswith(k) for a in kwargs))
 
 
 def _layer_cases():
@@ -265,7 +269,7 @@ def _layer_cases():
             if f"layer:{cls}({arg}={_r(value)})" in CASES:
                 return   # a value in both the common and the layer's own list
             _add(Case(f"layer:{cls}({arg}={_r(value)})", "layer", cls, kwargs, (x,),
-                      value=cls in DETERMINISTIC, names=_layer_names(cls, [arg])))
+                      value=cls in DETERMINISTIC, names=layer_names(cls, [arg])))
         for arg, extra in SIZE_ARGS.get(cls, {}).items():
             for value in BAD_SIZES + tuple(extra):
                 ctor(arg, value)
@@ -664,7 +668,9 @@ def describe(out, case):
         return {"type": "dict", "items": {str(k): describe(v, case) for k, v in sorted(out.items())}}
     if isinstance(out, (list, tuple)):
         return {"type": "list", "items": [describe(v, case) for v in out]}
-    if isinstance(out, (bool, int, float, np.number)):
+    if isinstance(out, np.generic):
+        out = np.asarray(out)   # a NumPy scalar is a 0-d array (Keras returns a 0-d tensor)
+    if isinstance(out, (bool, int, float)):
         return {"type": "scalar"}
     if hasattr(out, "shape") and hasattr(out, "dtype"):
         shape = [None if d is None else int(d) for d in out.shape]
