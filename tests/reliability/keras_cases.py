@@ -20,20 +20,22 @@ import numpy as np
 @dataclasses.dataclass(frozen=True)
 class Arr:
     """A deterministic NumPy array: floats in (0.05, 1.05) (valid probabilities and positive
-    values for the log losses), integers 0..2, booleans alternating."""
+    values for the log losses), integers 0..2, booleans alternating. ``offset`` shifts the
+    sequence (a prediction that differs from its target)."""
     shape: tuple
     dtype: str = "float32"
+    offset: int = 0
 
     def make(self, keras):
         n = int(np.prod(self.shape, dtype=np.int64))
-        base = (np.arange(n) * 0.37) % 1.0
+        base = ((np.arange(n) + self.offset) * 0.37) % 1.0
         kind = np.dtype(self.dtype).kind
         if kind == "f":
             out = base * 0.9 + 0.05
         elif kind == "b":
             out = np.arange(n) % 2 == 0
         else:
-            out = np.arange(n) % 3
+            out = (np.arange(n) + self.offset) % 3
         return np.asarray(out, self.dtype).reshape(self.shape)
 
 
@@ -350,20 +352,20 @@ SPARSE = {"SparseCategoricalCrossentropy", "SparseCategoricalAccuracy", "SparseT
 
 def _pairs(sparse):
     t = Labels((4,)) if sparse else Arr((4, 3))
-    p = Arr((4, 3))
+    p = Arr((4, 3), offset=1)
     return {
         "valid": (t, p),
-        "mismatched_last": (t, Arr((4, 2))) if sparse else (Arr((4, 3)), Arr((4, 2))),
-        "mismatched_batch": (t, Arr((3, 3))),
+        "mismatched_last": (t, Arr((4, 2), offset=1)) if sparse else (Arr((4, 3)), Arr((4, 2), offset=1)),
+        "mismatched_batch": (t, Arr((3, 3), offset=1)),
         "rank_diff": (Labels((4, 1)) if sparse else Arr((4,)), p) if not sparse else (Labels((4, 3)), p),
         "y_true_none": (None, p),
         "y_pred_none": (t, None),
-        "ints": (t, Arr((4, 3), "int32")),
-        "int_true": (Labels((4,)) if sparse else Arr((4, 3), "int32"), p),
-        "empty_batch": (Labels((0,)) if sparse else Arr((0, 3)), Arr((0, 3))),
+        "ints": (t, Arr((4, 3), "int32", 1)),
+        "int_true": (Labels((4,)) if sparse else Arr((4, 3), "int32", 1), p),
+        "empty_batch": (Labels((0,)) if sparse else Arr((0, 3)), Arr((0, 3), offset=1)),
         "pylists": (PyList(t), PyList(p)),
-        "float64_pred": (t, Arr((4, 3), "float64")),
-        "scalars": (Arr(()), Arr(())),
+        "float64_pred": (t, Arr((4, 3), "float64", 1)),
+        "scalars": (Arr(()), Arr((), offset=1)),
         "str": ("a", p),
     }
 
