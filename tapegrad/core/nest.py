@@ -130,6 +130,11 @@ class TreeDef:
         known to have it, such as the state an optimizer's transform returns)."""
         return _flatten_as(self._node, tree, [])
 
+    def paths(self):
+        """The path of each leaf, in flatten order: a tuple of dict keys and sequence indices
+        (a namedtuple's fields by index), ``()`` for a tree that is a leaf."""
+        return _paths(self._node, (), [])
+
     def leaf_lists(self):
         """(start, length) of each plain list of leaves, in flatten order (an optimizer state's
         per-parameter lists)."""
@@ -147,6 +152,18 @@ class TreeDef:
 
     def __repr__(self):
         return f"TreeDef({_describe(self._node)})"
+
+
+def _paths(node, prefix, out):
+    if node is None:
+        out.append(prefix)
+    elif type(node) is int:
+        out.extend(prefix + (i,) for i in range(node))
+    else:
+        keys = node[2][0] if node[0] == "dict" else range(len(node[3]))
+        for k, child in zip(keys, node[3]):
+            _paths(child, prefix + (k,), out)
+    return out
 
 
 def _leaf_lists(node, pos, out):

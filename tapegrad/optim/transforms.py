@@ -4,13 +4,13 @@ Each follows Keras 3's update formula operation for operation (the same products
 order, in the variable's dtype), so that the Keras-style classes built from them give Keras'
 numbers; where Keras multiplies by the learning rate inside a formula, here the rate is a separate
 ``scale_by_learning_rate`` and the result differs only by rounding. The kernels write with
-``out=`` into buffers the frame allows (see ``_workspace``): no temporary is allocated per step.
+``out=`` into buffers the scope allows (see ``_workspace``): no temporary is allocated per step.
 """
 from typing import Any, NamedTuple
 
 import numpy as np
 
-from .base import EmptyState, hyper_value, transform
+from .base import EmptyState, add_to_variable, hyper_value, transform
 from ._masking import EntryCounts, StepTables, current_init_masks
 from ._rows import RowUpdate, dtype_of, rows_of, scaled, take_rows
 from ..core.tensor import TensorLike
@@ -79,8 +79,8 @@ def scale(step_size):
     >>> optim.scale(-2.0).update([np.array([1.0, 3.0], np.float32)], optim.EmptyState())[0]
     [array([-2., -6.], dtype=float32)]
     """
-    def update_flat(updates, state, params, frame):
-        return [None if u is None else scaled(u, hyper_value(step_size, None, dtype_of(u)), frame)
+    def update_flat(updates, state, params, scope):
+        return [None if u is None else scaled(u, hyper_value(step_size, None, dtype_of(u)), scope)
                 for u in updates], state
     return transform(lambda params: EmptyState(), update_flat, sparse=True)
 
@@ -110,9 +110,9 @@ def scale_by_learning_rate(learning_rate, *, flip_sign=True):
     def rate(dtype, count):
         return dtype.type(sign) * hyper_value(learning_rate, count, dtype)
 
-    def update_flat(updates, state, params, frame):
+    def update_flat(updates, state, params, scope):
         count = state.count if scheduled else None
-        out = [None if u is None else scaled(u, rate(dtype_of(u), count), frame) for u in updates]
+        out = [None if u is None else scaled(u, rate(dtype_of(u), count), scope) for u in updates]
         return out, (ScaleByScheduleState(state.count + 1) if scheduled else state)
     return transform(init, update_flat, sparse=True)
 
@@ -129,7 +129,7 @@ def trace(decay, nesterov=False, lazy_sparse=False):
     def init(params):
         return TraceState(_zeros(params))
 
-    def update_flat(updates, state, params, frame):
+    def update_flat(updates, state, params, scope):
         traces = list(state.trace)
         out = []
         for i, u in enumerate(updates):
@@ -138,7 +138,7 @@ def trace(decay, nesterov=False, lazy_sparse=False):
                 continue
             if type(u) is RowUpdate:
                 d = u.values.dtype.type(decay)
-                t = _state_rows(traces, i, frame)
+                t = _state_rows(traces, i, scope)
                 rows = take_rows(t, u.indices)
                 rows *= d
                 rows += u.values
@@ -147,14 +147,14 @@ def trace(decay, nesterov=False, lazy_sparse=False):
                 continue
             d = u.dtype.type(decay)
             old = traces[i]
-            t = frame.state(old)
+            t = scope.state(old)
             np.multiply(old, d, out=t)
             np.add(t, u, out=t)
             traces[i] = t
             if nesterov:
-                s = frame.scratch(u)
+                s = scope.scratch(u)
                 np.multiply(t, d, out=s)
-                o = frame.writable(u)
+                o = scope.writable(u)
                 np.add(u, s, out=o)
                 out.append(o)
             else:
@@ -240,11 +240,11 @@ def _adam(b1, b2, eps, amsgrad, learning_rate, lazy_sparse=False):
         return ScaleByAdamState(np.int64(0), _zeros(params), _zeros(params),
                                 _zeros(params) if amsgrad else None, _entry_counts_init(params))
 
-    def update_flat(updates, state, params, frame):
+    def update_flat(updates, state, params, scope):
         count = state.count + 1
         mus, nus = list(state.mu), list(state.nu)
         nu_max = list(state.nu_max) if amsgrad else None
-        entry_counts = EntryCounts(state.entry_count, state.count, frame)
+        entry_counts = EntryCounts(state.entry_count, state.count, scope)
         consts = {}
         out = []
         for i, g in enumerate(updates):
@@ -266,24 +266,52 @@ def _adam(b1, b2, eps, amsgrad, learning_rate, lazy_sparse=False):
             if sparse:
                 if not lazy_sparse:
                     raise AssertionError("dense Adam got a row-sparse update")
-                out.append(_adam_rows(g, i, mus, nus, nu_max, c1, c2, factor, e, frame))
+                out.append(_adam_rows(g, i, mus, nus, nu_max, c1, c2, factor, e, scope))
                 continue
             m_old, v_old = mus[i], nus[i]
-            m, v = frame.state(m_old), frame.state(v_old)
-            o = frame.writable(g)
+            m, v = scope.state(m_old), scope.state(v_old)
+            o = scope.writable(g)
             # The output buffer doubles as the temporary (one buffer less in cache: ~15% faster
             # on large variables); when the output is ``g`` itself, ``g`` is needed until v.
-            s = o if o is not g else frame.scratch(g)
+            s = o if o is not g else scope.scratch(g)
             vh = None
             if amsgrad:
-                vh = frame.state(nu_max[i])
+                vh = scope.state(nu_max[i])
             out.append(adam_dense(g, m_old, v_old, m, v, o, s, c1, c2, factor, e,
                                   nu_max[i] if amsgrad else None, vh))
             mus[i], nus[i] = m, v
             if amsgrad:
                 nu_max[i] = vh
         return out, ScaleByAdamState(count, mus, nus, nu_max, entry_counts.result())
-    return transform(init, update_flat, sparse=lazy_sparse)
+
+    def fused_apply(updates, state, variables, buffers):
+        # The whole step in one loop (dense updates, no per-entry counts, the state donated):
+        # the update's kernel and constants, so the same bits, without the transform machinery.
+        if state.entry_count is not None and any(c is not None for c in state.entry_count):
+            return None
+        for g in updates:
+            if g is not None and type(g) is not np.ndarray:
+                return None  # a row-sparse update: the pipeline's
+        count = state.count + 1
+        mus, nus = state.mu, state.nu
+        consts = {}
+        with np.errstate(all="ignore"):  # NaN/inf flow through silently, as in the pipeline
+            for i, g in enumerate(updates):
+                if g is None:
+                    continue
+                k = consts.get(g.dtype)
+                if k is None:
+                    k = consts[g.dtype] = adam_constants(g.dtype, count, b1, b2, eps, learning_rate)
+                o = buffers[i]
+                if o is None:
+                    o = buffers[i] = np.empty_like(g)
+                m, v = mus[i], nus[i]
+                adam_dense(g, m, v, m, v, o, o, k[0], k[1], k[2], k[3])
+                add_to_variable(variables[i], o)
+        return ScaleByAdamState(count, mus, nus, None, state.entry_count)
+
+    fused = fused_apply if learning_rate is not None and not amsgrad else None
+    return transform(init, update_flat, sparse=lazy_sparse, fused_apply=fused)
 
 
 def adam_constants(dtype, count, b1, b2, eps, learning_rate):
@@ -313,25 +341,25 @@ def adam_dense(g, m_old, v_old, m, v, o, s, c1, c2, factor, e, vh_old=None, vh=N
     return o
 
 
-def _state_rows(lst, i, frame):
-    """The state array of parameter i, writable in this frame (a copy in a pure call)."""
+def _state_rows(lst, i, scope):
+    """The state array of parameter i, writable in this scope (a copy in a pure call)."""
     old = lst[i]
-    new = frame.state(old)
+    new = scope.state(old)
     if new is not old:
         np.copyto(new, old)
     lst[i] = new
     return new
 
 
-def _adam_rows(g, i, mus, nus, nu_max, c1, c2, factor, e, frame):
+def _adam_rows(g, i, mus, nus, nu_max, c1, c2, factor, e, scope):
     """Lazy Adam on the touched rows (the dense kernel's operations, row by row)."""
     idx, gv = g.indices, g.values
-    m_all, v_all = _state_rows(mus, i, frame), _state_rows(nus, i, frame)
+    m_all, v_all = _state_rows(mus, i, scope), _state_rows(nus, i, scope)
     m, v = take_rows(m_all, idx), take_rows(v_all, idx)  # copies, updated in place
     _update_moments(gv, m, v, m, v, np.empty_like(gv), c1, c2)
     m_all[idx], v_all[idx] = m, v
     if nu_max is not None:
-        vh_all = _state_rows(nu_max, i, frame)
+        vh_all = _state_rows(nu_max, i, scope)
         v = np.maximum(take_rows(vh_all, idx), v)
         vh_all[idx] = v
     o = np.sqrt(v)
@@ -350,7 +378,7 @@ def scale_by_rms(decay=0.9, eps=1e-7, centered=False, initial_scale=0.0, lazy_sp
     def init(params):
         return ScaleByRmsState(_zeros(params, initial_scale), _zeros(params) if centered else None)
 
-    def update_flat(updates, state, params, frame):
+    def update_flat(updates, state, params, scope):
         nus = list(state.nu)
         mus = list(state.mu) if centered else None
         out = []
@@ -359,16 +387,16 @@ def scale_by_rms(decay=0.9, eps=1e-7, centered=False, initial_scale=0.0, lazy_sp
                 out.append(None)
                 continue
             if type(g) is RowUpdate:
-                out.append(_rms_rows(g, i, nus, mus, decay, eps, frame))
+                out.append(_rms_rows(g, i, nus, mus, decay, eps, scope))
                 continue
-            o = frame.writable(g)
-            s = o if o is not g else frame.scratch(g)  # the output doubles as the temporary
+            o = scope.writable(g)
+            s = o if o is not g else scope.scratch(g)  # the output doubles as the temporary
             v_old = nus[i]
-            v = nus[i] = frame.state(v_old)
+            v = nus[i] = scope.state(v_old)
             a_old = a = None
             if centered:
                 a_old = mus[i]
-                a = mus[i] = frame.state(a_old)
+                a = mus[i] = scope.state(a_old)
             _rms_root(g, v_old, v, a_old, a, s, decay, eps)
             np.divide(g, s, out=o)
             out.append(o)
@@ -399,11 +427,11 @@ def _rms_root(g, v_old, v, a_old, a, s, decay, eps):
     np.sqrt(s, out=s)
 
 
-def _rms_rows(g, i, nus, mus, decay, eps, frame):
+def _rms_rows(g, i, nus, mus, decay, eps, scope):
     """Lazy RMSprop on the touched rows (the dense kernel's operations, row by row)."""
     idx, gv = g.indices, g.values
-    v_all = _state_rows(nus, i, frame)
-    a_all = None if mus is None else _state_rows(mus, i, frame)
+    v_all = _state_rows(nus, i, scope)
+    a_all = None if mus is None else _state_rows(mus, i, scope)
     v = take_rows(v_all, idx)  # copies of the rows, updated in place
     a = None if a_all is None else take_rows(a_all, idx)
     s = np.empty_like(gv)
@@ -423,7 +451,7 @@ def scale_by_adagrad(initial_accumulator_value=0.1, eps=1e-7):
     def init(params):
         return ScaleByAdagradState(_zeros(params, initial_accumulator_value))
 
-    def update_flat(updates, state, params, frame):
+    def update_flat(updates, state, params, scope):
         accs = list(state.sum_of_squares)
         out = []
         for i, g in enumerate(updates):
@@ -431,7 +459,7 @@ def scale_by_adagrad(initial_accumulator_value=0.1, eps=1e-7):
                 out.append(None)
                 continue
             if type(g) is RowUpdate:
-                acc_all = _state_rows(accs, i, frame)
+                acc_all = _state_rows(accs, i, scope)
                 gv = g.values
                 acc = take_rows(acc_all, g.indices)
                 acc += gv * gv
@@ -440,10 +468,10 @@ def scale_by_adagrad(initial_accumulator_value=0.1, eps=1e-7):
                 np.sqrt(acc, out=acc)
                 out.append(g.with_values(gv / acc))
                 continue
-            o = frame.writable(g)
-            s = o if o is not g else frame.scratch(g)  # the output doubles as the temporary
+            o = scope.writable(g)
+            s = o if o is not g else scope.scratch(g)  # the output doubles as the temporary
             old = accs[i]
-            acc = frame.state(old)
+            acc = scope.state(old)
             np.multiply(g, g, out=s)
             np.add(old, s, out=acc)
             accs[i] = acc
@@ -461,7 +489,7 @@ def scale_by_adadelta(rho=0.95, eps=1e-7):
     def init(params):
         return ScaleByAdadeltaState(_zeros(params), _zeros(params))
 
-    def update_flat(updates, state, params, frame):
+    def update_flat(updates, state, params, scope):
         eg_list, ed_list = list(state.acc_grad), list(state.acc_delta)
         out = []
         for i, g in enumerate(updates):
@@ -470,9 +498,9 @@ def scale_by_adadelta(rho=0.95, eps=1e-7):
                 continue
             dt = g.dtype.type
             r, one_minus, e = dt(rho), dt(1 - rho), dt(eps)
-            s, s2 = frame.scratch(g, 0), frame.scratch(g, 1)
+            s, s2 = scope.scratch(g, 0), scope.scratch(g, 1)
             eg_old, ed_old = eg_list[i], ed_list[i]
-            eg, ed = frame.state(eg_old), frame.state(ed_old)
+            eg, ed = scope.state(eg_old), scope.state(ed_old)
             np.multiply(eg_old, r, out=eg)
             np.multiply(g, g, out=s)
             s *= one_minus
@@ -482,7 +510,7 @@ def scale_by_adadelta(rho=0.95, eps=1e-7):
             s *= g
             np.add(eg, e, out=s2)
             np.sqrt(s2, out=s2)
-            o = frame.writable(g)
+            o = scope.writable(g)
             np.divide(s, s2, out=o)
             np.multiply(ed_old, r, out=ed)
             np.multiply(o, o, out=s)
@@ -538,13 +566,13 @@ def scale_by_nadam(b1=0.9, b2=0.999, eps=1e-7):
         return ScaleByNadamState(np.int64(0), _first_dtype(params).type(1.0), _zeros(params), _zeros(params),
                                  _entry_counts_init(params))
 
-    def update_flat(updates, state, params, frame):
+    def update_flat(updates, state, params, scope):
         count = state.count + 1
         up_dt = np.asarray(state.u_product).dtype.type
         # Keras updates u_product once per step, before the variables.
         u_product = _next_u_product(up_dt, state.u_product, b1, count)
         mus, nus = list(state.mu), list(state.nu)
-        entry_counts = EntryCounts(state.entry_count, state.count, frame)
+        entry_counts = EntryCounts(state.entry_count, state.count, scope)
         out = []
         for i, g in enumerate(updates):
             if g is None:
@@ -559,14 +587,14 @@ def scale_by_nadam(b1=0.9, b2=0.999, eps=1e-7):
                 if key not in tables:
                     tables[key] = _nadam_schedule(b1, b2, up_dt)
                 k_g, k_up, k_m, k_up1, k_v = tables[key].lookup(g.dtype, steps)
-            s = frame.scratch(g)
+            s = scope.scratch(g)
             m_old, v_old = mus[i], nus[i]
-            m, v = frame.state(m_old), frame.state(v_old)
+            m, v = scope.state(m_old), scope.state(v_old)
             _update_moments(g, m_old, v_old, m, v, s, dt(1) - dt(b1), dt(1) - dt(b2))
             mus[i], nus[i] = m, v
             np.multiply(g, k_g, out=s)
             s /= k_up
-            o = frame.writable(g)
+            o = scope.writable(g)
             np.multiply(m, k_m, out=o)
             o /= k_up1
             o += s
@@ -588,19 +616,19 @@ def add_decayed_weights(weight_decay=0.0, mask=None):
     """
     from .wrappers import mask_flags
 
-    def update_flat(updates, state, params, frame):
+    def update_flat(updates, state, params, scope):
         if params is None:
             raise ValueError("add_decayed_weights: the update needs `params` (the current parameter "
                              "values) to decay them; call update(updates, state, params)")
-        flags = mask_flags(mask, params, frame) if mask is not None else None
+        flags = mask_flags(mask, params, scope) if mask is not None else None
         out = []
         for i, (u, p) in enumerate(zip(updates, params)):
             if u is None or (flags is not None and not flags[i]):
                 out.append(u)
                 continue
-            s = frame.scratch(u)
+            s = scope.scratch(u)
             np.multiply(p, hyper_value(weight_decay, None, u.dtype), out=s)
-            o = frame.writable(u)
+            o = scope.writable(u)
             np.add(u, s, out=o)
             out.append(o)
         return out, state

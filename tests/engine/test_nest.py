@@ -71,3 +71,15 @@ def test_leaf_lists_are_the_plain_lists_of_leaves():
     leaves, treedef = nest.tree_flatten(state)
     assert leaves == [3, 10, 11, 12, None, 13, 14, 15]
     assert [leaves[s:s + n] for s, n in treedef.leaf_lists()] == [[10, 11], [12, None], [14], [15]]
+
+
+def test_paths_index_the_leaves():
+    tree = {"b": [1, 2], "a": cases.Point(3, {"k": (4,)})}
+    leaves, treedef = nest.tree_flatten(tree)
+    paths = treedef.paths()
+    assert paths == [("a", 0), ("a", 1, "k", 0), ("b", 0), ("b", 1)]
+    for path, leaf in zip(paths, leaves):
+        node = tree
+        for k in path:
+            node = node[k]
+        assert node == leaf
