@@ -5,7 +5,7 @@ update (an IndexedSlices gradient) stays sparse: its norm is the norm of its sum
 """
 import numpy as np
 
-from .base import EmptyState, transform
+from .base import EmptyState, per_param, transform
 from ._rows import RowUpdate, dtype_of, rows_of, scaled
 
 
@@ -26,19 +26,17 @@ def _sum_of_squares(u, mask=None, scope=None):
 def clip(max_delta):
     """Clip every update element to ``[-max_delta, max_delta]`` (Keras' ``clipvalue``)."""
     def update_flat(updates, state, params, scope):
-        out = []
-        for u in updates:
-            if u is None:
-                out.append(None)
-            elif type(u) is RowUpdate:
-                d = u.values.dtype.type(max_delta)
-                out.append(u.with_values(np.clip(u.values, -d, d)))
-            else:
-                d = u.dtype.type(max_delta)
-                o = scope.writable(u)
-                np.clip(u, -d, d, out=o)
-                out.append(o)
-        return out, state
+        def dense_step(i, u):
+            d = u.dtype.type(max_delta)
+            o = scope.writable(u)
+            np.clip(u, -d, d, out=o)
+            return o
+
+        def rows_step(i, u):
+            d = u.values.dtype.type(max_delta)
+            return u.with_values(np.clip(u.values, -d, d))
+
+        return per_param(updates, dense_step, rows_step), state
     return transform(lambda params: EmptyState(), update_flat, sparse=True)
 
 
@@ -54,12 +52,9 @@ def clip_by_norm(max_norm):
     [array([0.6, 0.8], dtype=float32)]
     """
     def update_flat(updates, state, params, scope):
-        out = []
         masks = scope.masks
-        for i, u in enumerate(updates):
-            if u is None:
-                out.append(None)
-                continue
+
+        def step(i, u):
             dt = dtype_of(u).type
             c = dt(max_norm)
             l2sum = dt(_sum_of_squares(u, None if masks is None else masks[i], scope))
@@ -67,13 +62,13 @@ def clip_by_norm(max_norm):
             if type(u) is RowUpdate:
                 v = u.values * c
                 v /= np.maximum(norm, c)
-                out.append(u.with_values(v))
-                continue
+                return u.with_values(v)
             o = scope.writable(u)
             np.multiply(u, c, out=o)
             o /= np.maximum(norm, c)
-            out.append(o)
-        return out, state
+            return o
+
+        return per_param(updates, step, step), state
     return transform(lambda params: EmptyState(), update_flat, sparse=True)
 
 
@@ -97,8 +92,5 @@ def clip_by_global_norm(max_norm):
         dt = norm.dtype.type
         with np.errstate(divide="ignore", invalid="ignore"):  # norm 0: 1/0 = inf, min picks 1/max
             scale = dt(max_norm) * np.minimum(dt(1.0) / norm, dt(1.0 / max_norm)) + (norm - norm)
-        out = []
-        for u in updates:
-            out.append(None if u is None else scaled(u, dtype_of(u).type(scale), scope))
-        return out, state
+        return [None if u is None else scaled(u, dtype_of(u).type(scale), scope) for u in updates], state
     return transform(lambda params: EmptyState(), update_flat, sparse=True)

@@ -10,7 +10,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from .base import EmptyState, add_to_variable, hyper_value, transform
+from .base import EmptyState, add_to_variable, hyper_value, per_param, transform
 from ._masking import EntryCounts, StepTables, current_init_masks
 from ._rows import RowUpdate, dtype_of, rows_of, scaled, take_rows
 from ..core.tensor import TensorLike
@@ -131,35 +131,32 @@ def trace(decay, nesterov=False, lazy_sparse=False):
 
     def update_flat(updates, state, params, scope):
         traces = list(state.trace)
-        out = []
-        for i, u in enumerate(updates):
-            if u is None:
-                out.append(None)
-                continue
-            if type(u) is RowUpdate:
-                d = u.values.dtype.type(decay)
-                t = _state_rows(traces, i, scope)
-                rows = take_rows(t, u.indices)
-                rows *= d
-                rows += u.values
-                t[u.indices] = rows
-                out.append(u.with_values(u.values + rows * d if nesterov else rows))
-                continue
+
+        def rows_step(i, u):
+            d = u.values.dtype.type(decay)
+            t = _state_rows(traces, i, scope)
+            rows = take_rows(t, u.indices)
+            rows *= d
+            rows += u.values
+            t[u.indices] = rows
+            return u.with_values(u.values + rows * d if nesterov else rows)
+
+        def dense_step(i, u):
             d = u.dtype.type(decay)
             old = traces[i]
             t = scope.state(old)
             np.multiply(old, d, out=t)
             np.add(t, u, out=t)
             traces[i] = t
-            if nesterov:
-                s = scope.scratch(u)
-                np.multiply(t, d, out=s)
-                o = scope.writable(u)
-                np.add(u, s, out=o)
-                out.append(o)
-            else:
-                out.append(t)  # the trace itself (not owned: later transforms copy before writing)
-        return out, TraceState(traces)
+            if not nesterov:
+                return t  # the trace itself (not owned: later transforms copy before writing)
+            s = scope.scratch(u)
+            np.multiply(t, d, out=s)
+            o = scope.writable(u)
+            np.add(u, s, out=o)
+            return o
+
+        return per_param(updates, dense_step, rows_step), TraceState(traces)
     return transform(init, update_flat, sparse=lazy_sparse)
 
 
@@ -246,11 +243,8 @@ def _adam(b1, b2, eps, amsgrad, learning_rate, lazy_sparse=False):
         nu_max = list(state.nu_max) if amsgrad else None
         entry_counts = EntryCounts(state.entry_count, state.count, scope)
         consts = {}
-        out = []
-        for i, g in enumerate(updates):
-            if g is None:
-                out.append(None)
-                continue
+
+        def step(i, g):
             sparse = type(g) is RowUpdate
             dtype = g.values.dtype if sparse else g.dtype
             k = consts.get(dtype)
@@ -266,8 +260,7 @@ def _adam(b1, b2, eps, amsgrad, learning_rate, lazy_sparse=False):
             if sparse:
                 if not lazy_sparse:
                     raise AssertionError("dense Adam got a row-sparse update")
-                out.append(_adam_rows(g, i, mus, nus, nu_max, c1, c2, factor, e, scope))
-                continue
+                return _adam_rows(g, i, mus, nus, nu_max, c1, c2, factor, e, scope)
             m_old, v_old = mus[i], nus[i]
             m, v = scope.state(m_old), scope.state(v_old)
             o = scope.writable(g)
@@ -277,11 +270,14 @@ def _adam(b1, b2, eps, amsgrad, learning_rate, lazy_sparse=False):
             vh = None
             if amsgrad:
                 vh = scope.state(nu_max[i])
-            out.append(adam_dense(g, m_old, v_old, m, v, o, s, c1, c2, factor, e,
-                                  nu_max[i] if amsgrad else None, vh))
+            out = adam_dense(g, m_old, v_old, m, v, o, s, c1, c2, factor, e,
+                             nu_max[i] if amsgrad else None, vh)
             mus[i], nus[i] = m, v
             if amsgrad:
                 nu_max[i] = vh
+            return out
+
+        out = per_param(updates, step, step)
         return out, ScaleByAdamState(count, mus, nus, nu_max, entry_counts.result())
 
     def fused_apply(updates, state, variables, buffers):
@@ -381,14 +377,8 @@ def scale_by_rms(decay=0.9, eps=1e-7, centered=False, initial_scale=0.0, lazy_sp
     def update_flat(updates, state, params, scope):
         nus = list(state.nu)
         mus = list(state.mu) if centered else None
-        out = []
-        for i, g in enumerate(updates):
-            if g is None:
-                out.append(None)
-                continue
-            if type(g) is RowUpdate:
-                out.append(_rms_rows(g, i, nus, mus, decay, eps, scope))
-                continue
+
+        def dense_step(i, g):
             o = scope.writable(g)
             s = o if o is not g else scope.scratch(g)  # the output doubles as the temporary
             v_old = nus[i]
@@ -399,7 +389,9 @@ def scale_by_rms(decay=0.9, eps=1e-7, centered=False, initial_scale=0.0, lazy_sp
                 a = mus[i] = scope.state(a_old)
             _rms_root(g, v_old, v, a_old, a, s, decay, eps)
             np.divide(g, s, out=o)
-            out.append(o)
+            return o
+
+        out = per_param(updates, dense_step, lambda i, g: _rms_rows(g, i, nus, mus, decay, eps, scope))
         return out, ScaleByRmsState(nus, mus)
     return transform(init, update_flat, sparse=lazy_sparse)
 
@@ -453,21 +445,18 @@ def scale_by_adagrad(initial_accumulator_value=0.1, eps=1e-7):
 
     def update_flat(updates, state, params, scope):
         accs = list(state.sum_of_squares)
-        out = []
-        for i, g in enumerate(updates):
-            if g is None:
-                out.append(None)
-                continue
-            if type(g) is RowUpdate:
-                acc_all = _state_rows(accs, i, scope)
-                gv = g.values
-                acc = take_rows(acc_all, g.indices)
-                acc += gv * gv
-                acc_all[g.indices] = acc
-                acc += gv.dtype.type(eps)
-                np.sqrt(acc, out=acc)
-                out.append(g.with_values(gv / acc))
-                continue
+
+        def rows_step(i, g):
+            acc_all = _state_rows(accs, i, scope)
+            gv = g.values
+            acc = take_rows(acc_all, g.indices)
+            acc += gv * gv
+            acc_all[g.indices] = acc
+            acc += gv.dtype.type(eps)
+            np.sqrt(acc, out=acc)
+            return g.with_values(gv / acc)
+
+        def dense_step(i, g):
             o = scope.writable(g)
             s = o if o is not g else scope.scratch(g)  # the output doubles as the temporary
             old = accs[i]
@@ -478,8 +467,9 @@ def scale_by_adagrad(initial_accumulator_value=0.1, eps=1e-7):
             np.add(acc, g.dtype.type(eps), out=s)
             np.sqrt(s, out=s)
             np.divide(g, s, out=o)
-            out.append(o)
-        return out, ScaleByAdagradState(accs)
+            return o
+
+        return per_param(updates, dense_step, rows_step), ScaleByAdagradState(accs)
     return transform(init, update_flat, sparse=True)
 
 
@@ -491,11 +481,8 @@ def scale_by_adadelta(rho=0.95, eps=1e-7):
 
     def update_flat(updates, state, params, scope):
         eg_list, ed_list = list(state.acc_grad), list(state.acc_delta)
-        out = []
-        for i, g in enumerate(updates):
-            if g is None:
-                out.append(None)
-                continue
+
+        def step(i, g):
             dt = g.dtype.type
             r, one_minus, e = dt(rho), dt(1 - rho), dt(eps)
             s, s2 = scope.scratch(g, 0), scope.scratch(g, 1)
@@ -517,8 +504,9 @@ def scale_by_adadelta(rho=0.95, eps=1e-7):
             s *= one_minus
             ed += s
             eg_list[i], ed_list[i] = eg, ed
-            out.append(o)
-        return out, ScaleByAdadeltaState(eg_list, ed_list)
+            return o
+
+        return per_param(updates, step), ScaleByAdadeltaState(eg_list, ed_list)
     return transform(init, update_flat)
 
 
@@ -573,11 +561,8 @@ def scale_by_nadam(b1=0.9, b2=0.999, eps=1e-7):
         u_product = _next_u_product(up_dt, state.u_product, b1, count)
         mus, nus = list(state.mu), list(state.nu)
         entry_counts = EntryCounts(state.entry_count, state.count, scope)
-        out = []
-        for i, g in enumerate(updates):
-            if g is None:
-                out.append(None)
-                continue
+
+        def step(i, g):
             dt = g.dtype.type
             steps = entry_counts.step(i, len(updates), g.shape)
             if steps is None:
@@ -602,7 +587,9 @@ def scale_by_nadam(b1=0.9, b2=0.999, eps=1e-7):
             np.sqrt(s, out=s)
             s += dt(eps)
             o /= s
-            out.append(o)
+            return o
+
+        out = per_param(updates, step)
         return out, ScaleByNadamState(count, u_product, mus, nus, entry_counts.result())
     return transform(init, update_flat)
 
@@ -621,15 +608,15 @@ def add_decayed_weights(weight_decay=0.0, mask=None):
             raise ValueError("add_decayed_weights: the update needs `params` (the current parameter "
                              "values) to decay them; call update(updates, state, params)")
         flags = mask_flags(mask, params, scope) if mask is not None else None
-        out = []
-        for i, (u, p) in enumerate(zip(updates, params)):
-            if u is None or (flags is not None and not flags[i]):
-                out.append(u)
-                continue
+
+        def step(i, u):
+            if flags is not None and not flags[i]:
+                return u
             s = scope.scratch(u)
-            np.multiply(p, hyper_value(weight_decay, None, u.dtype), out=s)
+            np.multiply(params[i], hyper_value(weight_decay, None, u.dtype), out=s)
             o = scope.writable(u)
             np.add(u, s, out=o)
-            out.append(o)
-        return out, state
+            return o
+
+        return per_param(updates, step), state
     return transform(lambda params: EmptyState(), update_flat)

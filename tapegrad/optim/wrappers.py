@@ -9,7 +9,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from ..core import nest
-from .base import call_flat, leaves_of, transform
+from .base import call_flat, leaves_of, per_param, transform
 from ._rows import RowUpdate
 
 
@@ -68,12 +68,9 @@ def accumulate(every_k, average=True):
                     np.add(accs[i], u, out=a)
                     accs[i] = a
             return [None] * len(updates), AccumulateState(step, accs)
-        out = []
         masks = scope.masks
-        for i, u in enumerate(updates):
-            if u is None:
-                out.append(None)
-                continue
+
+        def mean(i, u):
             o = scope.writable(u)
             np.add(u, accs[i], out=o)
             if average:
@@ -81,7 +78,9 @@ def accumulate(every_k, average=True):
             if masks is not None and masks[i] is not None:
                 # a frozen entry keeps its partial sum (state) and passes nothing on
                 np.copyto(o, o.dtype.type(0), where=~masks[i])
-            out.append(o)
+            return o
+
+        out = per_param(updates, mean)
         for i, a in enumerate(accs):
             if a is not None:
                 if scope.inplace:
