@@ -383,18 +383,21 @@ class Optimizer:
 
     # -- moving averages (use_ema) -------------------------------------------------------------
     def _update_moving_averages(self):
+        # optim.ema on the variables' new values, at every call (as Keras, also the calls that
+        # only accumulate), counted by Keras' iterations: the first average is the value itself.
         it = int(self._iterations._value)
         if self.gradient_accumulation_steps:
             it //= self.gradient_accumulation_steps
-        for v, avg in zip(self._trainable_variables, self._averages):
-            dt = avg._value.dtype.type
-            momentum = dt(self.ema_momentum) if it != 0 else dt(0)
-            new = momentum * avg._value + (dt(1) - momentum) * v._value
-            if v._mask is not None:  # a frozen entry's average is state: kept as it is
-                np.copyto(new, avg._value, where=~np.asarray(v._mask))
+        variables = self._trainable_variables
+        masks = [v._mask for v in variables]
+        state = optim.EmaState(np.int64(it), [avg._value for avg in self._averages])
+        _, state = optim.ema(self.ema_momentum).update(
+            [v._value for v in variables], state,
+            trainable_masks=masks if any(m is not None for m in masks) else None)
+        for avg, new in zip(self._averages, state.ema):
             avg._value = new
         if self.ema_overwrite_frequency and (it + 1) % self.ema_overwrite_frequency == 0:
-            self._overwrite_with_averages(self._trainable_variables)
+            self._overwrite_with_averages(variables)
 
     def _overwrite_with_averages(self, variables):
         if len(variables) != len(self._averages):
