@@ -18,7 +18,7 @@ the per-parameter lists of an optimizer's state costs a slice, not a Python step
 _SEQUENCES = (list, tuple, dict)
 
 
-def _is_namedtuple(x):
+def is_namedtuple(x):
     return isinstance(x, tuple) and hasattr(x, "_fields")
 
 
@@ -51,7 +51,7 @@ def _node(x, leaves):
         own = tuple(x)
         return "dict", type(x), (keys, None if own == keys else own), tuple(_node(x[k], leaves) for k in keys)
     if isinstance(x, (list, tuple)):
-        return ("namedtuple" if _is_namedtuple(x) else "seq"), type(x), None, tuple(_node(c, leaves) for c in x)
+        return ("namedtuple" if is_namedtuple(x) else "seq"), type(x), None, tuple(_node(c, leaves) for c in x)
     leaves.append(x)
     return None
 
@@ -235,7 +235,7 @@ def _sequence_type(s):
     """What TF's structure check compares: all dicts alike, namedtuples by name and fields."""
     if isinstance(s, dict):
         return dict
-    if _is_namedtuple(s):
+    if is_namedtuple(s):
         return "namedtuple", type(s).__name__, s._fields
     return type(s)
 

@@ -49,10 +49,6 @@ def label(v):
     return str(v.name).replace("/", "_").replace(":", "_")
 
 
-def _is_namedtuple(x):
-    return isinstance(x, tuple) and hasattr(x, "_fields")
-
-
 def _describe_leaves(state, treedef, labels):
     """Per leaf (flatten order): its Keras name and its group, the path of the nearest
     NamedTuple above it (the transform whose state it is; None for none)."""
@@ -61,7 +57,7 @@ def _describe_leaves(state, treedef, labels):
     for j, path in enumerate(treedef.paths()):
         node, owner, field, group = state, None, None, None
         for depth, k in enumerate(path):
-            if _is_namedtuple(node):
+            if nest.is_namedtuple(node):
                 owner, field, group = type(node).__name__, node._fields[k], path[:depth]
             node = node[k]
         name = _KERAS_STATE_NAMES.get((owner, field), field or "state")
