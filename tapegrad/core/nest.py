@@ -66,9 +66,16 @@ def _build(node, leaves, pos):
         return list(leaves[pos:pos + node]), pos + node
     kind, cls, keys, children = node
     built = []
-    for child in children:
-        value, pos = _build(child, leaves, pos)
-        built.append(value)
+    for child in children:  # leaves and lists of leaves inline: this runs at every optimizer step
+        if child is None:
+            built.append(leaves[pos])
+            pos += 1
+        elif type(child) is int:
+            built.append(list(leaves[pos:pos + child]))
+            pos += child
+        else:
+            value, pos = _build(child, leaves, pos)
+            built.append(value)
     if kind == "dict":
         ordered, own = keys
         if own is None:
@@ -85,12 +92,15 @@ def _flatten_as(node, tree, out):
         out.append(tree)
     elif type(node) is int:
         out.extend(tree)
-    elif node[0] == "dict":
-        for k, child in zip(node[2][0], node[3]):
-            _flatten_as(child, tree[k], out)
     else:
-        for child, x in zip(node[3], tree):
-            _flatten_as(child, x, out)
+        children = zip(node[3], (tree[k] for k in node[2][0]) if node[0] == "dict" else tree)
+        for child, x in children:  # leaves and lists of leaves inline, as in _build
+            if child is None:
+                out.append(x)
+            elif type(child) is int:
+                out.extend(x)
+            else:
+                _flatten_as(child, x, out)
     return out
 
 
@@ -123,6 +133,8 @@ class TreeDef:
         """A tree of this structure with ``leaves`` (in flatten order) as its leaves."""
         if len(leaves) != self.num_leaves:
             raise ValueError(f"unflatten: this structure has {self.num_leaves} leaves, got {len(leaves)}")
+        if type(self._node) is int:
+            return list(leaves)
         return _build(self._node, leaves, 0)[0]
 
     def flatten_up_to(self, tree):
@@ -192,6 +204,17 @@ def _describe(node):
     return name + "(" + ", ".join(inner) + ("," if cls is tuple and len(inner) == 1 else "") + ")"
 
 
+_LIST_TREEDEFS = {}
+
+
+def list_treedef(n):
+    """The treedef of a plain list of ``n`` leaves (shared: the common case of a flat list)."""
+    treedef = _LIST_TREEDEFS.get(n)
+    if treedef is None:
+        treedef = _LIST_TREEDEFS[n] = TreeDef(n)
+    return treedef
+
+
 def tree_flatten(tree):
     """``(leaves, treedef)``: the leaves in TensorFlow's order and the structure to rebuild from.
 
@@ -199,6 +222,8 @@ def tree_flatten(tree):
     >>> treedef.unflatten([x * 10 for x in leaves])
     [10.0, (20.0, 30.0)]
     """
+    if type(tree) is list and _all_leaves(tree):
+        return list(tree), list_treedef(len(tree))
     leaves = []
     return leaves, TreeDef(_node(tree, leaves))
 

@@ -168,11 +168,11 @@ def _adam(b1, b2, eps, amsgrad, learning_rate, lazy_sparse=False):
     def fused_apply(updates, state, variables, buffers):
         # The whole step in one loop (dense updates, no per-entry counts, the state donated):
         # the update's kernel and constants, so the same bits, without the transform machinery.
-        if state.entry_count is not None and any(c is not None for c in state.entry_count):
-            return None
-        for g in updates:
-            if g is not None and type(g) is not np.ndarray:
-                return None  # a row-sparse update: the pipeline's
+        entry_count = state.entry_count
+        if entry_count is not None and entry_count.count(None) != len(entry_count):
+            return None  # per-entry step counts (a mask was seen): the update's
+        if not set(map(type, updates)) <= _DENSE:
+            return None  # a row-sparse update: the update's
         count = state.count + 1
         mus, nus = state.mu, state.nu
         consts = {}
@@ -193,6 +193,9 @@ def _adam(b1, b2, eps, amsgrad, learning_rate, lazy_sparse=False):
 
     fused = fused_apply if learning_rate is not None and not amsgrad else None
     return transform(init, update_flat, sparse=lazy_sparse, fused_apply=fused)
+
+
+_DENSE = {np.ndarray, type(None)}
 
 
 def adam_constants(dtype, count, b1, b2, eps, learning_rate):

@@ -82,6 +82,8 @@ _PLAIN = {np.ndarray, type(None), RowUpdate}
 
 def leaves_of(tree):
     """``(leaves, treedef)``: the leaves of ``tree`` as ndarrays/None/RowUpdates, and its structure."""
+    if type(tree) is list and set(map(type, tree)) <= _PLAIN:  # the common case, at C speed
+        return tree, nest.list_treedef(len(tree))
     leaves, treedef = nest.tree_flatten(tree)
     if not set(map(type, leaves)) <= _PLAIN:  # C-speed check of the leaf types
         leaves = [leaf_array(x) for x in leaves]

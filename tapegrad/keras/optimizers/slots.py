@@ -79,22 +79,22 @@ class StateSlots:
                           for leaf, (name, _, _) in zip(leaves, described)]
         self.ordered = _keras_order(self.slots, described)
 
-    def array(self, j):
-        """Slot ``j``'s array, unshared first (a Tensor read from the slot keeps its value)."""
-        v = self.slots[j]
-        if not v._owns_buffer():
-            v._value = v._value.copy()
-        return v._value
-
     def pack(self):
         """The state tree over the slots' (unshared) buffers, for the pipeline to update in place."""
-        return self.treedef.unflatten([None if v is None else self.array(j) for j, v in enumerate(self.slots)])
+        values = []
+        for v in self.slots:  # copy-on-write: a Tensor read from a slot keeps its value
+            if v is not None and not v._owns_buffer():
+                v._value = v._value.copy()
+            values.append(None if v is None else v._value)
+        return self.treedef.unflatten(values)
 
     def store(self, state):
         """Write the pipeline's new ``state`` into the slots; True when a slot was created (state
         that appears later: the per-entry step counts of a mask)."""
         created = False
         for j, (v, new) in enumerate(zip(self.slots, self.treedef.flatten_up_to(state))):
+            if v is not None and new is v._value:  # updated in place (the common case)
+                continue
             if v is None:
                 if new is not None:
                     with backend.name_scope(self._scope[0], caller=self._scope[1]):
@@ -102,8 +102,6 @@ class StateSlots:
                     self.slots[j] = var
                     self.ordered.append(var)
                     created = True
-                continue
-            if new is v._value:
                 continue
             old = v._value
             if type(new) is np.ndarray and new.dtype == old.dtype and new.shape == old.shape:
