@@ -19,7 +19,9 @@ Keras 3 semantics kept (TensorFlow backend, checked against Keras 3.15):
 - clipping (one of ``clipnorm``, ``clipvalue``, ``global_clipnorm``) acts on the accumulated mean.
 
 The state lives in Variables (``optimizer.variables``) so it can be saved and restored; the
-step updates them in place (copy-on-write: a Tensor read from them stays as it was read).
+step updates them in place (copy-on-write: a Tensor read from them stays as it was read). The
+mapping between the pipeline's state tree and those Variables is ``slots.StateSlots``; the
+moving averages of ``use_ema`` are ``optim.ema``.
 """
 import warnings
 

@@ -37,7 +37,8 @@ _KERAS_STATE_NAMES = {
     ("ScaleByNadamState", "entry_count"): "entry_steps",
 }
 
-# The slots' names end so for per-entry step counts: their shape follows the masks seen.
+# How the names of per-entry step counts end: their shape follows the masks seen, so a rebuilt
+# pipeline keeps them whatever shape its fresh state gives them.
 ENTRY_STEPS = "_entry_steps"
 
 
@@ -112,8 +113,8 @@ class StateSlots:
 
     def carry_over(self, fresh, labels):
         """Adopt the structure of ``fresh`` (the state of a rebuilt pipeline), keeping each slot
-        whose name, shape and dtype match. Raises ValueError when a slot of the old state finds
-        no place or new state would start from scratch (the setting changed what is kept)."""
+        whose name, shape and dtype match; False (nothing changed) when a slot of the old state
+        finds no place or new state would start from scratch (the setting changed what is kept)."""
         leaves, treedef = nest.tree_flatten(fresh)
         names = [name for name, _, _ in _describe_leaves(fresh, treedef, labels)]
         old = {}
