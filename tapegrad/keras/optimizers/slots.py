@@ -12,6 +12,9 @@ the other through the tree utility (``tapegrad.core.nest``):
 - names as Keras names them (``dense_kernel_momentum``), and Keras' order for ``variables``
   (per model variable, its moments together; scalar state last).
 """
+from itertools import compress, count
+from operator import is_not
+
 import numpy as np
 
 from ...core import nest
@@ -79,23 +82,30 @@ class StateSlots:
             self.slots = [None if leaf is None else Variable(np.array(leaf), name=name, trainable=False)
                           for leaf, (name, _, _) in zip(leaves, described)]
         self.ordered = _keras_order(self.slots, described)
+        self._packed = None  # the leaves ``pack`` handed out, until ``store`` takes the state back
 
     def pack(self):
         """The state tree over the slots' (unshared) buffers, for the pipeline to update in place."""
+        self._packed = None  # (a pack not taken back, as a declined fused step's, holds no buffer)
         values = []
         for v in self.slots:  # copy-on-write: a Tensor read from a slot keeps its value
             if v is not None and not v._owns_buffer():
                 v._value = v._value.copy()
             values.append(None if v is None else v._value)
+        self._packed = values
         return self.treedef.unflatten(values)
 
     def store(self, state):
         """Write the pipeline's new ``state`` into the slots; True when a slot was created (state
         that appears later: the per-entry step counts of a mask)."""
         created = False
-        for j, (v, new) in enumerate(zip(self.slots, self.treedef.flatten_up_to(state))):
-            if v is not None and new is v._value:  # updated in place (the common case)
-                continue
+        leaves = self.treedef.flatten_up_to(state)
+        packed, self._packed = self._packed, None  # (released: the slots own their buffers again)
+        # Only the leaves that are not the arrays handed out (updated in place: the common case),
+        # found at C speed.
+        changed = range(len(leaves)) if packed is None else compress(count(), map(is_not, leaves, packed))
+        for j in changed:
+            v, new = self.slots[j], leaves[j]
             if v is None:
                 if new is not None:
                     with backend.name_scope(self._scope[0], caller=self._scope[1]):
