@@ -450,6 +450,18 @@ def test_variables_it_was_not_built_with_are_refused_and_subsets_are_fine():
     assert int(opt.iterations) == 2
 
 
+def test_an_unknown_variable_is_named_not_printed():
+    opt = keras.optimizers.SGD(0.1)
+    opt.apply_gradients([(tf.constant([1.0]), tf.Variable([1.0], name="mine"))])
+    stranger = tf.Variable(np.arange(500, dtype=F), name="stranger")
+    with pytest.raises(ValueError, match="Unknown variable") as info:
+        opt.apply_gradients([(tf.ones([500]), stranger)])
+    msg = str(info.value)
+    assert "'stranger" in msg and "shape (500,)" in msg and "float32" in msg
+    assert "499" not in msg and len(msg) < 400  # its values are not printed
+    assert "recreate a new optimizer" in msg
+
+
 def test_option_errors_as_keras():
     with pytest.raises(ValueError, match="Only one of `clipnorm`, `clipvalue` and `global_clipnorm`"):
         keras.optimizers.SGD(0.1, clipnorm=1.0, clipvalue=1.0)

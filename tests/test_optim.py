@@ -290,3 +290,50 @@ def test_user_gradients_are_never_written_even_in_place():
     np.testing.assert_array_equal(grads[0], keep)
     # the trace returned by `trace` is state: the scale after it must not write into it
     np.testing.assert_allclose(s[1].trace[0], keep * (1 + 0.9 + 0.81), rtol=1e-6)
+
+
+def test_built_in_transforms_declare_their_flat_update_and_only_adam_with_a_rate_fuses():
+    assert optim.scale(2.0).update_flat is not None and optim.chain().update_flat is not None
+    assert optim.adam(0.1).fused_apply is not None
+    for tx in (optim.scale_by_adam(), optim.adam(0.1, amsgrad=True), optim.chain(optim.adam(0.1)),
+               optim.scale_by_rms()):
+        assert tx.fused_apply is None
+    custom = optim.GradientTransformation(lambda p: (), lambda u, s, p=None: (u, s))
+    assert custom.update_flat is None and custom.fused_apply is None
+
+
+def test_adam_fused_apply_gives_the_update_bits_and_declines_what_it_does_not_do():
+    rng = np.random.default_rng(3)
+    shapes = [((4, 3), np.float32), ((5,), np.float64)]
+    tx = optim.adam(0.01)
+    fused_vars = [tf.Variable(rng.standard_normal(s).astype(d)) for s, d in shapes]
+    plain = [v.numpy() for v in fused_vars]
+    fused_state, state = tx.init(plain), tx.init(plain)
+    buffers = [None, None]
+    for step in range(5):
+        grads = [rng.standard_normal(s).astype(d) for s, d in shapes]
+        if step == 2:
+            grads[1] = None
+        fused_state = tx.fused_apply(grads, fused_state, fused_vars, buffers)
+        updates, state = tx.update(grads, state, plain)
+        plain = optim.apply_updates(plain, updates)
+        for v, p in zip(fused_vars, plain):
+            np.testing.assert_array_equal(v.numpy(), p)
+    assert int(fused_state.count) == int(state.count) == 5
+    rows = optim.RowUpdate(np.ones((1, 3), np.float32), np.array([0]), (4, 3))
+    assert tx.fused_apply([rows, None], fused_state, fused_vars, buffers) is None
+
+
+@pytest.mark.parametrize("mask", [None, np.array([True, False, True])])
+def test_ema_averages_values_from_the_first_one_and_keeps_frozen_entries(mask):
+    tx = optim.ema(0.75)
+    values = [np.array([4.0, 8.0, -2.0], np.float32), np.array([0.0, 0.0, 2.0], np.float32)]
+    state = tx.init([np.zeros(3, np.float32)])
+    masks = None if mask is None else [mask]
+    avg, state = tx.update([values[0]], state, trainable_masks=masks)
+    first = np.where(True if mask is None else mask, values[0], 0.0)
+    np.testing.assert_array_equal(state.ema[0], first)  # the first average is the value itself
+    avg, state = tx.update([values[1]], state, trainable_masks=masks)
+    want = np.float32(0.75) * first + np.float32(0.25) * values[1]
+    np.testing.assert_array_equal(state.ema[0], np.where(True if mask is None else mask, want, first))
+    assert int(state.count) == 2

@@ -13,6 +13,7 @@ import numpy as np
 
 import tapegrad as tg
 
+from ..core import nest
 from . import backend
 
 
@@ -51,8 +52,8 @@ class Node:
         self.call_args = tuple(call_args)
         self.call_kwargs = dict(call_kwargs or {})
         self.outputs = outputs
-        self.flat_outputs = [t for t in _flatten(outputs) if isinstance(t, KerasTensor)]
-        self.input_tensors = [t for t in _flatten([self.call_args, self.call_kwargs]) if isinstance(t, KerasTensor)]
+        self.flat_outputs = [t for t in nest.flatten(outputs) if isinstance(t, KerasTensor)]
+        self.input_tensors = [t for t in nest.flatten([self.call_args, self.call_kwargs]) if isinstance(t, KerasTensor)]
         self.is_input = not self.input_tensors
         node_index = len(operation._inbound_nodes)
         operation._inbound_nodes.append(self)
@@ -77,30 +78,7 @@ class Node:
         """The call's args and kwargs with each KerasTensor replaced by its computed value."""
         def sub(x):
             return values[id(x)] if isinstance(x, KerasTensor) else x
-        return _map(sub, self.call_args), {k: _map(sub, v) for k, v in self.call_kwargs.items()}
-
-
-def _flatten(x):
-    if isinstance(x, (list, tuple)):
-        return [i for item in x for i in _flatten(item)]
-    if isinstance(x, dict):
-        return [i for item in x.values() for i in _flatten(item)]
-    return [x]
-
-
-def _map(fn, x):
-    if isinstance(x, list):
-        return [_map(fn, i) for i in x]
-    if isinstance(x, tuple):
-        return tuple(_map(fn, i) for i in x)
-    if isinstance(x, dict):
-        return {k: _map(fn, v) for k, v in x.items()}
-    return fn(x)
-
-
-def _pack_like(structure, flat):
-    it = iter(flat)
-    return _map(lambda _: next(it), structure)
+        return nest.map_structure(sub, self.call_args), {k: nest.map_structure(sub, v) for k, v in self.call_kwargs.items()}
 
 
 # -- symbolic calls -----------------------------------------------------------------------------
@@ -110,7 +88,7 @@ _FILL = ((1, 16), (2, 17))  # (batch, other unknown dims) for the two probing ru
 
 def compute_output_spec(layer, args, kwargs):
     """KerasTensors for the outputs of ``layer(*args, **kwargs)`` on symbolic inputs."""
-    symbolic = [t for t in _flatten([args, kwargs]) if isinstance(t, KerasTensor)]
+    symbolic = [t for t in nest.flatten([args, kwargs]) if isinstance(t, KerasTensor)]
     has_unknown = any(d is None for t in symbolic for d in t.shape)
     runs = []
     for batch, other in (_FILL if has_unknown else _FILL[:1]):
@@ -119,12 +97,12 @@ def compute_output_spec(layer, args, kwargs):
                 return x
             shape = tuple((batch if i == 0 else other) if d is None else d for i, d in enumerate(x.shape))
             return tg.constant(np.zeros(shape, np.dtype(x.dtype)))
-        cargs = _map(concrete, args)
-        ckwargs = {k: _map(concrete, v) for k, v in kwargs.items()}
+        cargs = nest.map_structure(concrete, args)
+        ckwargs = {k: nest.map_structure(concrete, v) for k, v in kwargs.items()}
         runs.append(layer._eager_call(cargs, ckwargs))
     layer._clear_losses()
     first = runs[0]
-    flat = [_flatten(r) for r in runs]
+    flat = [nest.flatten(r) for r in runs]
 
     def spec(i, t):
         shape = tuple(t.shape)
@@ -132,7 +110,7 @@ def compute_output_spec(layer, args, kwargs):
             shape = tuple(d if d == e else None for d, e in zip(shape, tuple(other[i].shape)))
         return KerasTensor(shape, dtype=t.dtype.name if hasattr(t.dtype, "name") else t.dtype)
     specs = [spec(i, t) for i, t in enumerate(flat[0])]
-    return _pack_like(first, specs)
+    return nest.pack_sequence_as(first, specs)
 
 
 def symbolic_call(layer, args, kwargs):
@@ -260,6 +238,6 @@ def run_graph(nodes_by_depth, inputs, outputs_structure, values):
                 continue
             args, kwargs = node.fill(values)
             out = node.operation(*args, **kwargs)
-            for t, v in zip(node.flat_outputs, _flatten(out)):
+            for t, v in zip(node.flat_outputs, nest.flatten(out)):
                 values[id(t)] = v
-    return _map(lambda t: values[id(t)], outputs_structure)
+    return nest.map_structure(lambda t: values[id(t)], outputs_structure)

@@ -10,7 +10,8 @@
 A model is a Layer that also trains (``compile``/``fit``/``evaluate``/``predict``, see
 ``trainer.py``) and saves its weights (``save_weights``/``load_weights``, see ``saving.py``).
 """
-from .functional import KerasTensor, adjust_input_rank, map_graph, run_graph, _flatten, _map
+from ..core.nest import flatten as _flatten, map_structure as _map
+from .functional import KerasTensor, adjust_input_rank, map_graph, run_graph
 from .layers.core import InputLayer
 from .layers.layer import Layer
 from .serialization import serialize_keras_object

@@ -18,23 +18,24 @@ array([0.9, 2.1], dtype=float32)
 from ._rows import RowUpdate
 from ._workspace import Workspace
 from .base import (EmptyState, GradientTransformation, add_to_variable, apply_updates, chain,
-                   identity, set_to_zero)
+                   identity, per_param, set_to_zero)
 from .clipping import clip, clip_by_global_norm, clip_by_norm, global_norm
-from .transforms import (ScaleByAdadeltaState, ScaleByAdagradState, ScaleByAdamState,
-                         ScaleByNadamState, ScaleByRmsState, ScaleByScheduleState, TraceState,
-                         adam, add_decayed_weights, scale, scale_by_adadelta, scale_by_adagrad,
-                         scale_by_adam, scale_by_learning_rate, scale_by_nadam, scale_by_rms, trace)
+from .adam import ScaleByAdamState, ScaleByNadamState, adam, scale_by_adam, scale_by_nadam
+from .transforms import (EmaState, ScaleByAdadeltaState, ScaleByAdagradState, ScaleByRmsState,
+                         ScaleByScheduleState, TraceState, add_decayed_weights, ema, scale,
+                         scale_by_adadelta, scale_by_adagrad, scale_by_learning_rate, scale_by_rms,
+                         trace)
 from .wrappers import (AccumulateState, ApplyIfFiniteState, MaskedState, PartitionState, accumulate,
                        apply_if_finite, masked, partition)
 
 __all__ = [
     "GradientTransformation", "EmptyState", "Workspace", "chain", "identity", "set_to_zero",
-    "apply_updates", "add_to_variable", "RowUpdate",
+    "apply_updates", "add_to_variable", "RowUpdate", "per_param",
     "scale", "scale_by_learning_rate", "trace", "scale_by_adam", "scale_by_rms", "scale_by_adagrad",
-    "scale_by_adadelta", "scale_by_nadam", "add_decayed_weights", "adam",
+    "scale_by_adadelta", "scale_by_nadam", "add_decayed_weights", "adam", "ema",
     "clip", "clip_by_norm", "clip_by_global_norm", "global_norm",
     "accumulate", "apply_if_finite", "masked", "partition",
     "ScaleByScheduleState", "TraceState", "ScaleByAdamState", "ScaleByRmsState", "ScaleByAdagradState",
     "ScaleByAdadeltaState", "ScaleByNadamState", "AccumulateState", "ApplyIfFiniteState", "MaskedState",
-    "PartitionState",
+    "PartitionState", "EmaState",
 ]

@@ -63,10 +63,7 @@ def find_masks(params, explicit, updates, p_leaves):
     """The flat list of normalized masks (None when no parameter is masked)."""
     n = len(updates)
     if explicit is not None:
-        if isinstance(explicit, (list, tuple)) and not any(isinstance(x, (list, tuple, dict)) for x in explicit):
-            flat = list(explicit)
-        else:
-            flat = nest.flatten(explicit)
+        flat = nest.flatten(explicit)
         if len(flat) != n:
             raise ValueError(f"trainable_masks: {len(flat)} masks for {n} parameters; give one per "
                              f"parameter (None where every entry trains)")
@@ -119,72 +116,61 @@ def _row_mask(m, u):
     return rows_of(m, u.indices)
 
 
-def mask_update(u, m, frame):
+def mask_update(u, m, scope):
     """``u`` with zeros outside ``m`` (a new owned array; ``u`` is not written)."""
     if type(u) is RowUpdate:
         rm = _row_mask(m, u)
         return u.with_values(np.where(rm, u.values, np.zeros((), u.values.dtype)))
-    o = frame.new(u)
+    o = scope.new(u)
     o.fill(0)
     np.copyto(o, u, where=m)
     return o
 
 
-def zero_frozen(o, m, frame):
+def zero_frozen(o, m, scope):
     if type(o) is RowUpdate:
-        return mask_update(o, m, frame)
-    if id(o) in frame.owned:
+        return mask_update(o, m, scope)
+    if id(o) in scope.owned:
         np.copyto(o, o.dtype.type(0), where=~m)
         return o
-    return mask_update(o, m, frame)
+    return mask_update(o, m, scope)
 
 
-def param_lists(tree, n, out):
-    """The per-parameter lists of a state tree (lists of n arrays/None), in a fixed order."""
-    if type(tree) is list:
-        if len(tree) == n and all(x is None or type(x) is np.ndarray for x in tree):
-            out.append(tree)
-        else:
-            for x in tree:
-                param_lists(x, n, out)
-    elif isinstance(tree, tuple):
-        for x in tree:
-            param_lists(x, n, out)
-    elif isinstance(tree, dict):
-        for k in sorted(tree, key=repr):
-            param_lists(tree[k], n, out)
-    return out
+def param_lists(state, n):
+    """The per-parameter lists of a state tree (the plain lists of n leaves), in flatten order."""
+    leaves, treedef = nest.tree_flatten(state)
+    return [leaves[start:start + size] for start, size in treedef.leaf_lists() if size == n]
 
 
-def run_masked(flat, updates, state, params, frame, masks):
+def run_masked(flat, updates, state, params, scope, masks):
     """One update with trainable masks (see the module docstring)."""
     n = len(updates)
     shapes = [shape_of(params[i]) if params is not None and params[i] is not None else shape_of(updates[i])
               for i in range(n)]
-    updates = [u if m is None or u is None else mask_update(u, m, frame) for u, m in zip(updates, masks)]
+    updates = [u if m is None or u is None else mask_update(u, m, scope) for u, m in zip(updates, masks)]
     saved = []
-    for lst in param_lists(state, n, []):
+    for lst in param_lists(state, n):
         keep = {}
         for i, m in enumerate(masks):
             a = lst[i] if m is not None else None
-            if a is not None and a.shape == shapes[i]:
-                keep[i] = a.copy() if frame.inplace else a
+            if type(a) is np.ndarray and a.shape == shapes[i]:
+                keep[i] = a.copy() if scope.inplace else a
         saved.append(keep)
-    frame.masks = masks
-    out, new_state = flat(updates, state, params, frame)
+    scope.masks = masks
+    out, new_state = flat(updates, state, params, scope)
     frozen = [None if m is None else ~m for m in masks]
-    for lst, keep in zip(param_lists(new_state, n, []), saved):
+    for lst, keep in zip(param_lists(new_state, n), saved):
         for i, old in keep.items():
             new = lst[i]
             if new is not None and new is not old and new.shape == old.shape:
                 np.copyto(new, old, where=frozen[i])
-    out = [o if m is None or o is None else zero_frozen(o, m, frame) for o, m in zip(out, masks)]
+    out = [o if m is None or o is None else zero_frozen(o, m, scope) for o, m in zip(out, masks)]
     return out, new_state
 
 
 # -- per-entry step counts (Adam, Nadam) -----------------------------------------------------
 
-def entry_steps(old, mask, shape, count_before, frame):
+def entry_steps(old, mask, shape, count_before, scope):
     """The per-entry step counts after this step: trainable entries advance by one.
 
     ``old`` is None until the parameter is first seen masked: then every entry starts from the
@@ -197,7 +183,7 @@ def entry_steps(old, mask, shape, count_before, frame):
     target = old.shape if mask is None else np.broadcast_shapes(old.shape, mask.shape)
     if old.shape != target:
         new = np.broadcast_to(old, target).copy()
-    elif frame.inplace:
+    elif scope.inplace:
         new = old
     else:
         new = old.copy()
@@ -218,9 +204,9 @@ class EntryCounts:
 
     __slots__ = ("_old", "_new", "_masks", "_count_before", "_frame")
 
-    def __init__(self, old, count_before, frame):
+    def __init__(self, old, count_before, scope):
         self._old, self._new = old, None
-        self._masks, self._count_before, self._frame = frame.masks, count_before, frame
+        self._masks, self._count_before, self._frame = scope.masks, count_before, scope
 
     def step(self, i, n, shape):
         """Parameter i's per-entry counts after this step (of ``n`` parameters; ``shape`` its

@@ -89,16 +89,16 @@ def to_rows(g):
     return RowUpdate(values + values.dtype.type(0), idx, shape)
 
 
-def densify(u, frame):
-    """The dense update of a RowUpdate (owned by ``frame``)."""
-    out = frame.new_shaped(u.dense_shape, u.values.dtype)
+def densify(u, scope):
+    """The dense update of a RowUpdate (owned by ``scope``)."""
+    out = scope.new_shaped(u.dense_shape, u.values.dtype)
     out.fill(0)
     out[u.indices] = u.values
     return out
 
 
-def densify_all(updates, frame):
-    return [densify(u, frame) if type(u) is RowUpdate else u for u in updates]
+def densify_all(updates, scope):
+    return [densify(u, scope) if type(u) is RowUpdate else u for u in updates]
 
 
 def dtype_of(u):
@@ -106,11 +106,11 @@ def dtype_of(u):
     return u.values.dtype if type(u) is RowUpdate else u.dtype
 
 
-def scaled(u, factor, frame):
-    """``u * factor``, a RowUpdate staying row-sparse (written where ``frame`` allows)."""
+def scaled(u, factor, scope):
+    """``u * factor``, a RowUpdate staying row-sparse (written where ``scope`` allows)."""
     if type(u) is RowUpdate:
         return u.with_values(u.values * factor)
-    o = frame.writable(u)
+    o = scope.writable(u)
     np.multiply(u, factor, out=o)
     return o
 

@@ -1,10 +1,10 @@
 """Where a transform may write: fresh arrays for a pure call, reused buffers for an in-place one.
 
 Every built-in transform computes with NumPy's ``out=``. What it may overwrite is decided here,
-per call of a transform's public ``update`` (a *frame*):
+per call of a transform's public ``update`` (a *scope*):
 
 - arrays it was given (the updates, the params) are never written;
-- arrays created earlier in the same frame (the output of a clip feeding Adam) are *owned* and
+- arrays created earlier in the same scope (the output of a clip feeding Adam) are *owned* and
   are overwritten in place by the next transform: a chain of five transforms does not make five
   copies of every gradient;
 - state arrays are written in place only when the caller donated the state (``inplace=``);
@@ -55,20 +55,23 @@ def default_workspace():
     return ws
 
 
-class Frame:
-    """One public ``update`` call: what may be overwritten, where new arrays come from."""
+class WriteScope:
+    """The write permissions of one public ``update`` call, shared by every transform it runs:
+    which arrays may be overwritten (those created in this call: ``owned``; the state's, when
+    donated: ``inplace``) and where new arrays come from (the workspace's pool, or fresh).
+    Every built-in ``update_flat`` gets one as its ``scope`` argument."""
 
-    __slots__ = ("ws", "inplace", "owned", "cursor", "structure", "masks", "sparse")
+    __slots__ = ("ws", "inplace", "owned", "cursor", "treedef", "masks", "sparse")
 
-    def __init__(self, inplace, structure=None):
+    def __init__(self, inplace, treedef):
         ws = default_workspace() if inplace is True else (inplace or None)
         if ws is not None and ws._busy:
             ws = Workspace()  # a nested in-place call must not hand out the outer call's buffers
         self.ws = ws
         self.inplace = bool(inplace)
-        self.owned = {}      # id -> array created in this frame (kept alive: ids stay unique)
+        self.owned = {}      # id -> array created in this scope (kept alive: ids stay unique)
         self.cursor = {}
-        self.structure = structure  # the caller's updates (for custom transforms), None: flat list
+        self.treedef = treedef  # the structure of the caller's updates (custom transforms get it)
         self.masks = None    # trainable masks aligned with the parameters (None: no masked parameter)
         self.sparse = False  # whether some update is a RowUpdate (row-sparse)
         if ws is not None:
@@ -101,11 +104,11 @@ class Frame:
         return out
 
     def writable(self, u):
-        """``u`` itself when this frame created it, else a new owned array to write its result to."""
+        """``u`` itself when this scope created it, else a new owned array to write its result to."""
         return u if id(u) in self.owned else self.new(u)
 
     def own(self, u):
-        """Mark ``u`` (an array this frame's transform just created) as owned."""
+        """Mark ``u`` (an array this scope's transform just created) as owned."""
         self.owned[id(u)] = u
         return u
 

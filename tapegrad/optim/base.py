@@ -16,7 +16,7 @@ Conventions (they make masking, partitioning, accumulation and Keras' None gradi
   updates may live in reused buffers (valid until the next in-place call). The updates and
   params passed in are never written, in either mode.
 """
-from typing import Any, Callable, NamedTuple
+from typing import Any, Callable, NamedTuple, Optional
 
 import numpy as np
 
@@ -26,12 +26,21 @@ from ..core.tensor import TensorLike
 from ..core.variable import Variable
 from . import _masking
 from ._rows import RowUpdate, densify_all, take_rows, to_rows
-from ._workspace import Frame
+from ._workspace import WriteScope
 
 
 class GradientTransformation(NamedTuple):
     """A pure gradient transformation: ``init(params) -> state`` and
     ``update(updates, state, params=None, *, inplace=False) -> (updates, state)``.
+
+    Two optional fields, set by the built-in transforms (a custom transform leaves them None):
+
+    - ``update_flat(updates, state, params, scope)``: the update on flat lists of leaves inside
+      a :class:`WriteScope` (what may be written, where buffers come from); composites (chain,
+      masked, ...) call it so that every part shares one scope;
+    - ``fused_apply(updates, state, variables, buffers)``: the whole step written into
+      ``variables`` in one loop, the update's numbers bit for bit (see ``adam``); returns the new
+      state, or None (nothing changed) when this call is not one it handles.
 
     >>> import numpy as np
     >>> from tapegrad import optim
@@ -45,6 +54,8 @@ class GradientTransformation(NamedTuple):
 
     init: Callable[[Any], Any]
     update: Callable[..., Any]
+    update_flat: Optional[Callable[..., Any]] = None
+    fused_apply: Optional[Callable[..., Any]] = None
 
 
 class EmptyState(NamedTuple):
@@ -69,26 +80,14 @@ def leaf_array(x):
 _PLAIN = {np.ndarray, type(None), RowUpdate}
 
 
-def _is_flat(tree):
-    return type(tree) is list and set(map(type, tree)) <= _PLAIN  # C-speed check of the leaf types
-
-
-def flat_leaves(tree):
-    """The leaves of ``tree`` as a list of ndarrays/None (a flat list of arrays passes as is)."""
-    if _is_flat(tree):
-        return tree
-    leaves = nest.flatten(tree)
-    if set(map(type, leaves)) <= _PLAIN:
-        return leaves
-    return [leaf_array(x) for x in leaves]
-
-
-def repack(structure, flat):
-    """``flat`` in the structure of ``structure`` (a flat list stays a list)."""
-    if type(structure) is list and len(structure) == len(flat) and (
-            _is_flat(structure) or not any(isinstance(x, (list, tuple, dict)) for x in structure)):
-        return flat
-    return nest.pack_sequence_as(structure, flat)
+def leaves_of(tree):
+    """``(leaves, treedef)``: the leaves of ``tree`` as ndarrays/None/RowUpdates, and its structure."""
+    if type(tree) is list and set(map(type, tree)) <= _PLAIN:  # the common case, at C speed
+        return tree, nest.list_treedef(len(tree))
+    leaves, treedef = nest.tree_flatten(tree)
+    if not set(map(type, leaves)) <= _PLAIN:  # C-speed check of the leaf types
+        leaves = [leaf_array(x) for x in leaves]
+    return leaves, treedef
 
 
 def all_none(updates):
@@ -98,15 +97,29 @@ def all_none(updates):
     return True
 
 
-def transform(init_flat, update_flat, init=None, sparse=False):
+def per_param(updates, dense, rows=None):
+    """The per-parameter loop of a transform: for each update, None stays None (not this
+    parameter), a :class:`RowUpdate` gives ``rows(i, u)``, a dense array ``dense(i, u)``.
+    ``rows`` may be omitted by a transform that gets its updates densified."""
+    out = []
+    for i, u in enumerate(updates):
+        if u is None:
+            out.append(None)
+        elif type(u) is RowUpdate:
+            out.append(rows(i, u))
+        else:
+            out.append(dense(i, u))
+    return out
+
+
+def transform(init_flat, update_flat, init=None, sparse=False, fused_apply=None):
     """A GradientTransformation from flat-list functions.
 
     ``init_flat(params)`` gets a flat list of arrays (None where a parameter is not handled);
-    ``update_flat(updates, state, params, frame)`` gets flat lists and a :class:`Frame` that says
-    where it may write. Composites (chain, masked, ...) call ``update.flat`` with their frame.
-    ``init`` replaces the flat init when the transform needs the caller's structure.
-    ``sparse=True``: ``update_flat`` handles :class:`RowUpdate` leaves itself (else they arrive
-    densified).
+    ``update_flat(updates, state, params, scope)`` gets flat lists and a :class:`WriteScope`
+    that says where it may write. ``init`` replaces the flat init when the transform needs the
+    caller's structure. ``sparse=True``: ``update_flat`` handles :class:`RowUpdate` leaves
+    itself (else they arrive densified). ``fused_apply``: see :class:`GradientTransformation`.
 
     The public ``init(params, *, trainable_masks=None)`` and
     ``update(updates, state, params=None, *, inplace=False, trainable_masks=None)`` take the
@@ -116,7 +129,7 @@ def transform(init_flat, update_flat, init=None, sparse=False):
     """
     if init is None:
         def raw_init(params):
-            return init_flat(flat_leaves(params))
+            return init_flat(leaves_of(params)[0])
     else:
         raw_init = init
 
@@ -124,50 +137,50 @@ def transform(init_flat, update_flat, init=None, sparse=False):
         with _masking.init_masks(params, trainable_masks):
             return raw_init(params)
 
-    def flat(updates, state, params, frame):
+    def flat(updates, state, params, scope):
         if all_none(updates):
             return updates, state
-        if frame.sparse and not sparse:
-            updates = densify_all(updates, frame)
-        return update_flat(updates, state, params, frame)
+        if scope.sparse and not sparse:
+            updates = densify_all(updates, scope)
+        return update_flat(updates, state, params, scope)
 
     def update(updates, state, params=None, *, inplace=False, trainable_masks=None):
-        leaves = flat_leaves(updates)
-        p_leaves = None if params is None else flat_leaves(params)
+        leaves, treedef = leaves_of(updates)
+        p_leaves = None if params is None else leaves_of(params)[0]
         masks = None
-        if trainable_masks is not None or not (params is None or _is_flat(params)):
+        if trainable_masks is not None or not (params is None or _is_plain_list(params)):
             masks = _masking.find_masks(params, trainable_masks, leaves, p_leaves)
-        frame = Frame(inplace, updates)
-        frame.sparse = RowUpdate in set(map(type, leaves))
+        scope = WriteScope(inplace, treedef)
+        scope.sparse = RowUpdate in set(map(type, leaves))
         try:
             with np.errstate(all="ignore"):  # NaN/inf flow through silently, as in TensorFlow
                 if masks is None:
-                    out, state = flat(leaves, state, p_leaves, frame)
+                    out, state = flat(leaves, state, p_leaves, scope)
                 else:
-                    out, state = _masking.run_masked(flat, leaves, state, p_leaves, frame, masks)
+                    out, state = _masking.run_masked(flat, leaves, state, p_leaves, scope, masks)
         finally:
-            frame.close()
-        return repack(updates, out), state
+            scope.close()
+        return treedef.unflatten(out), state
 
-    update.flat = flat
-    return GradientTransformation(public_init, update)
+    return GradientTransformation(public_init, update, flat, fused_apply)
 
 
-def call_flat(tx, updates, state, params, frame):
-    """Run ``tx`` on flat lists inside ``frame``: built-ins share the frame, custom transforms get
-    the caller's structure (when the leaves are the caller's) and a pure call."""
-    flat = getattr(tx.update, "flat", None)
-    if flat is not None:
-        return flat(updates, state, params, frame)
-    if frame.sparse:
-        updates = densify_all(updates, frame)
-    structure = frame.structure
-    if structure is not None:
-        out, state = tx.update(repack(structure, updates), state,
-                               None if params is None else repack(structure, params))
-    else:
-        out, state = tx.update(updates, state, params)
-    return flat_leaves(out), state
+def _is_plain_list(tree):
+    """A list of arrays/None (no Variable among them: no mask to look for)."""
+    return type(tree) is list and set(map(type, tree)) <= _PLAIN
+
+
+def call_flat(tx, updates, state, params, scope):
+    """Run ``tx`` on flat lists inside ``scope``: built-ins share the scope, custom transforms get
+    the caller's structure and a pure call."""
+    if tx.update_flat is not None:
+        return tx.update_flat(updates, state, params, scope)
+    if scope.sparse:
+        updates = densify_all(updates, scope)
+    treedef = scope.treedef
+    out, state = tx.update(treedef.unflatten(updates), state,
+                           None if params is None else treedef.unflatten(params))
+    return leaves_of(out)[0], state
 
 
 def chain(*transforms):
@@ -181,10 +194,10 @@ def chain(*transforms):
     def init(params):
         return tuple(t.init(params) for t in transforms)
 
-    def update_flat(updates, state, params, frame):
+    def update_flat(updates, state, params, scope):
         new_state = []
         for t, s in zip(transforms, state):
-            updates, s = call_flat(t, updates, s, params, frame)
+            updates, s = call_flat(t, updates, s, params, scope)
             new_state.append(s)
         return updates, tuple(new_state)
 
@@ -194,23 +207,17 @@ def chain(*transforms):
 
 def identity():
     """Updates pass unchanged (a partition's "train as is" group)."""
-    return transform(lambda params: EmptyState(), lambda u, s, p, frame: (u, s), sparse=True)
+    return transform(lambda params: EmptyState(), lambda u, s, p, scope: (u, s), sparse=True)
 
 
 def set_to_zero():
     """Updates become zeros (a frozen group in ``partition``; its parameters stay as they are)."""
-    def update_flat(updates, state, params, frame):
-        out = []
-        for u in updates:
-            if u is None:
-                out.append(None)
-            elif type(u) is RowUpdate:
-                out.append(u.with_values(np.zeros_like(u.values)))
-            else:
-                z = frame.new(u)
-                z.fill(0)
-                out.append(z)
-        return out, state
+    def update_flat(updates, state, params, scope):
+        def zeros(i, u):
+            z = scope.new(u)
+            z.fill(0)
+            return z
+        return per_param(updates, zeros, lambda i, u: u.with_values(np.zeros_like(u.values))), state
     return transform(lambda params: EmptyState(), update_flat, sparse=True)
 
 
@@ -273,8 +280,8 @@ def apply_updates(params, updates, trainable_masks=None):
     >>> optim.apply_updates({"w": np.ones(2, np.float32)}, {"w": np.array([0.5, -1.0], np.float32)})
     {'w': array([1.5, 0. ], dtype=float32)}
     """
-    flat_p = nest.flatten(params)
-    flat_u = flat_leaves(updates)
+    flat_p, treedef = nest.tree_flatten(params)
+    flat_u = leaves_of(updates)[0]
     if len(flat_p) != len(flat_u):
         raise ValueError(f"apply_updates: {len(flat_u)} updates for {len(flat_p)} parameters")
     masks = [None] * len(flat_p) if trainable_masks is None else _masking.find_masks(
@@ -293,4 +300,4 @@ def apply_updates(params, updates, trainable_masks=None):
             else:
                 np.add(a, u, out=a, casting="same_kind", where=True if m is None else m)
             out.append(a)
-    return nest.pack_sequence_as(params, out)
+    return treedef.unflatten(out)

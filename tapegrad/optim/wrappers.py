@@ -9,7 +9,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from ..core import nest
-from .base import call_flat, flat_leaves, repack, transform
+from .base import call_flat, leaves_of, per_param, transform
 from ._rows import RowUpdate
 
 
@@ -58,33 +58,32 @@ def accumulate(every_k, average=True):
     def init(params):
         return AccumulateState(np.int64(0), [None if p is None else np.zeros_like(p) for p in params])
 
-    def update_flat(updates, state, params, frame):
+    def update_flat(updates, state, params, scope):
         step = state.mini_step + 1
         accs = list(state.acc)
         if step < every_k:
             for i, u in enumerate(updates):
                 if u is not None:
-                    a = frame.state(accs[i])
+                    a = scope.state(accs[i])
                     np.add(accs[i], u, out=a)
                     accs[i] = a
             return [None] * len(updates), AccumulateState(step, accs)
-        out = []
-        masks = frame.masks
-        for i, u in enumerate(updates):
-            if u is None:
-                out.append(None)
-                continue
-            o = frame.writable(u)
+        masks = scope.masks
+
+        def mean(i, u):
+            o = scope.writable(u)
             np.add(u, accs[i], out=o)
             if average:
                 np.divide(o, u.dtype.type(every_k), out=o)
             if masks is not None and masks[i] is not None:
                 # a frozen entry keeps its partial sum (state) and passes nothing on
                 np.copyto(o, o.dtype.type(0), where=~masks[i])
-            out.append(o)
+            return o
+
+        out = per_param(updates, mean)
         for i, a in enumerate(accs):
             if a is not None:
-                if frame.inplace:
+                if scope.inplace:
                     a.fill(0)
                 else:
                     accs[i] = np.zeros_like(a)
@@ -112,8 +111,8 @@ def apply_if_finite(inner, max_consecutive_errors=None):
     def init(params):
         return ApplyIfFiniteState(np.int64(0), True, np.int64(0), inner.init(params))
 
-    def update_flat(updates, state, params, frame):
-        masks = frame.masks
+    def update_flat(updates, state, params, scope):
+        masks = scope.masks
         finite = all(u is None or _is_finite(u, None if masks is None else masks[i])
                      for i, u in enumerate(updates))
         notfinite = 0 if finite else state.notfinite_count + 1
@@ -121,7 +120,7 @@ def apply_if_finite(inner, max_consecutive_errors=None):
         forced = (not finite and max_consecutive_errors is not None
                   and notfinite > max_consecutive_errors)
         if finite or forced:
-            out, inner_state = call_flat(inner, updates, state.inner_state, params, frame)
+            out, inner_state = call_flat(inner, updates, state.inner_state, params, scope)
         else:
             out, inner_state = [None] * len(updates), state.inner_state
         return out, ApplyIfFiniteState(np.int64(notfinite), finite, np.int64(total), inner_state)
@@ -129,20 +128,17 @@ def apply_if_finite(inner, max_consecutive_errors=None):
 
 
 def _flags_from(spec, n, what):
-    flags = list(spec) if isinstance(spec, (list, tuple)) and not any(
-        isinstance(x, (list, tuple, dict)) for x in spec) else nest.flatten(spec)
+    flags = nest.flatten(spec)
     if len(flags) != n:
         raise ValueError(f"{what}: {len(flags)} entries for {n} parameters; give one per parameter "
                          f"(in the parameters' structure) or a function of the parameters")
     return flags
 
 
-def mask_flags(mask, params, frame=None):
+def mask_flags(mask, params, scope=None):
     """The mask as a flat list of booleans, one per parameter leaf."""
     if callable(mask):
-        structure = frame.structure if frame is not None else None
-        tree = repack(structure, params) if structure is not None else params
-        mask = mask(tree)
+        mask = mask(params if scope is None else scope.treedef.unflatten(params))
     return [bool(f) for f in _flags_from(mask, len(params), "masked")]
 
 
@@ -161,15 +157,15 @@ def masked(inner, mask):
     [array([0.], dtype=float32), array([1.], dtype=float32)]
     """
     def init(params):
-        leaves = flat_leaves(params)
+        leaves, treedef = leaves_of(params)
         flags = mask_flags(mask(params) if callable(mask) else mask, leaves)
-        return MaskedState(inner.init(repack(params, [p if f else None for p, f in zip(leaves, flags)])))
+        return MaskedState(inner.init(treedef.unflatten([p if f else None for p, f in zip(leaves, flags)])))
 
-    def update_flat(updates, state, params, frame):
-        flags = mask_flags(mask, params if params is not None else updates, frame)
+    def update_flat(updates, state, params, scope):
+        flags = mask_flags(mask, params if params is not None else updates, scope)
         sub = [u if f else None for u, f in zip(updates, flags)]
         sub_params = None if params is None else [p if f else None for p, f in zip(params, flags)]
-        out, inner_state = call_flat(inner, sub, state.inner_state, sub_params, frame)
+        out, inner_state = call_flat(inner, sub, state.inner_state, sub_params, scope)
         return [o if f else u for o, u, f in zip(out, updates, flags)], MaskedState(inner_state)
     return transform(None, update_flat, init=init, sparse=True)
 
@@ -197,29 +193,28 @@ def partition(transforms, param_labels):
                              f"transforms are given for {sorted(map(repr, transforms))}")
         return labels
 
-    def labels_of(tree, n, frame):
+    def labels_of(tree, n, scope):
         spec = param_labels
         if callable(spec):
-            structure = frame.structure
-            spec = spec(repack(structure, tree) if structure is not None else tree)
+            spec = spec(scope.treedef.unflatten(tree))
         return checked(spec, n)
 
     def init(params):
-        leaves = flat_leaves(params)
+        leaves, treedef = leaves_of(params)
         labels = checked(param_labels(params) if callable(param_labels) else param_labels, len(leaves))
         return PartitionState({
-            label: tx.init(repack(params, [p if lab == label else None for p, lab in zip(leaves, labels)]))
+            label: tx.init(treedef.unflatten([p if lab == label else None for p, lab in zip(leaves, labels)]))
             for label, tx in transforms.items()})
 
-    def update_flat(updates, state, params, frame):
-        labels = labels_of(params if params is not None else updates, len(updates), frame)
+    def update_flat(updates, state, params, scope):
+        labels = labels_of(params if params is not None else updates, len(updates), scope)
         out = list(updates)
         new_states = {}
         for label, tx in transforms.items():
             sub = [u if lab == label else None for u, lab in zip(updates, labels)]
             sub_params = None if params is None else [p if lab == label else None
                                                       for p, lab in zip(params, labels)]
-            res, new_states[label] = call_flat(tx, sub, state.inner_states[label], sub_params, frame)
+            res, new_states[label] = call_flat(tx, sub, state.inner_states[label], sub_params, scope)
             for i, lab in enumerate(labels):
                 if lab == label:
                     out[i] = res[i]

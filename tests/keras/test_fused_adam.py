@@ -122,3 +122,18 @@ def test_a_subclass_with_its_own_transform_is_not_fused():
     opt = Custom(0.01)
     opt.apply_gradients(zip(_gradients(0), _variables()))
     assert not opt._fusable
+
+
+def test_a_declined_fused_step_leaves_the_state_updated_in_place():
+    # The pipeline updates the moments in place after the fused step declined (row-sparse
+    # updates): no copy of the state per step.
+    emb = tf.Variable(np.ones((50, 4), np.float32))
+    opt = keras.optimizers.Adam(0.1, sparse="lazy")
+    for step in range(3):
+        with tf.GradientTape() as tape:
+            loss = tf.reduce_sum(tf.gather(emb, [1, 7, 7]))
+        opt.apply_gradients(zip(tape.gradient(loss, [emb]), [emb]))
+        if step == 0:
+            buffers = [id(v._value) for v in opt.variables if v.shape == (50, 4)]
+    assert len(buffers) == 2
+    assert [id(v._value) for v in opt.variables if v.shape == (50, 4)] == buffers

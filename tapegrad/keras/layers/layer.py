@@ -27,7 +27,8 @@ import tapegrad as tg
 from tapegrad.core.tensor import TensorLike
 
 from .. import backend, initializers, regularizers
-from ..functional import KerasTensor, _flatten, _map, compute_output_spec, symbolic_call
+from ...core.nest import flatten as _flatten, map_structure as _map
+from ..functional import KerasTensor, compute_output_spec, symbolic_call
 from ..serialization import serialize_keras_object
 from ..variables import Variable
 from ..arguments import constraint as _constraint, dtype_arg, shape_arg

@@ -19,7 +19,9 @@ Keras 3 semantics kept (TensorFlow backend, checked against Keras 3.15):
 - clipping (one of ``clipnorm``, ``clipvalue``, ``global_clipnorm``) acts on the accumulated mean.
 
 The state lives in Variables (``optimizer.variables``) so it can be saved and restored; the
-step updates them in place (copy-on-write: a Tensor read from them stays as it was read).
+step updates them in place (copy-on-write: a Tensor read from them stays as it was read). The
+mapping between the pipeline's state tree and those Variables is ``slots.StateSlots``; the
+moving averages of ``use_ema`` are ``optim.ema``.
 """
 import warnings
 
@@ -33,25 +35,7 @@ from ...core.tensor import Tensor, TensorLike
 from .. import backend
 from ..variables import Variable
 from . import schedules
-
-# Keras' names for the state of the transforms its optimizers are made of.
-_KERAS_STATE_NAMES = {
-    ("TraceState", "trace"): "momentum",
-    ("ScaleByAdamState", "mu"): "momentum",
-    ("ScaleByAdamState", "nu"): "velocity",
-    ("ScaleByAdamState", "nu_max"): "velocity_hat",
-    ("ScaleByRmsState", "nu"): "velocity",
-    ("ScaleByRmsState", "mu"): "average_gradient",
-    ("ScaleByAdagradState", "sum_of_squares"): "accumulator",
-    ("ScaleByAdadeltaState", "acc_grad"): "accumulated_grad",
-    ("ScaleByAdadeltaState", "acc_delta"): "accumulated_delta_var",
-    ("ScaleByNadamState", "mu"): "momentum",
-    ("ScaleByNadamState", "nu"): "velocity",
-    ("ScaleByNadamState", "u_product"): "u_product",
-    ("AccumulateState", "acc"): "gradient_accumulator",
-    ("ScaleByAdamState", "entry_count"): "entry_steps",
-    ("ScaleByNadamState", "entry_count"): "entry_steps",
-}
+from .slots import StateSlots, label as _label
 
 # Attributes that shape the pipeline: changing one after build rebuilds it (state kept).
 _BASE_OPTIONS = ("weight_decay", "clipnorm", "clipvalue", "global_clipnorm", "loss_scale_factor",
@@ -103,14 +87,13 @@ class Optimizer:
         self._trainable_variables = []
         self._index = {}             # id(variable) -> position in _trainable_variables
         self._averages = []          # EMA of each variable (use_ema)
-        self._state_plan = None      # how the pipeline's state maps to _state_slots
-        self._state_slots = []       # a Variable per state leaf (None for a None leaf)
-        self._ordered_slots = []     # the same in Keras' order (``variables``)
+        self._slots = None           # the pipeline's state as Variables (slots.StateSlots)
         self._exclude_ids = set()
         self._exclude_pattern = None
         self._decay_mask = []
         self._workspace = optim.Workspace()
         self._fusable = False        # whether _fused_step may run (set when the pipeline is built)
+        self._fused_buffers = None   # the fused step's output buffers (one per variable)
         with backend.name_scope(self.name, caller=self):
             self._iterations = Variable(0, name="iteration", dtype="int64", trainable=False)
             self._lr_now = Variable(np.float32(0), name="current_learning_rate", trainable=False)
@@ -158,7 +141,7 @@ class Optimizer:
         if self.weight_decay is not None:
             # Keras: v -= v * wd * lr before the step; here -lr*wd*v joins the step's update.
             parts.append(optim.add_decayed_weights(self._decay_now, mask=lambda params: self._decay_mask))
-        if len(parts) == 1 and getattr(parts[0].update, "flat", None) is not None:
+        if len(parts) == 1 and parts[0].update_flat is not None:
             return parts[0]
         return optim.chain(*parts)  # a user's transform inside a chain: masks and sparse rows handled
 
@@ -225,7 +208,8 @@ class Optimizer:
         if isinstance(self._learning_rate, Variable):
             out.append(self._learning_rate)
         out.extend(self._averages)
-        out.extend(v for v in self._ordered_slots if v is not None)
+        if self._slots is not None:
+            out.extend(self._slots.ordered)
         return out
 
     def build(self, variables):
@@ -242,12 +226,7 @@ class Optimizer:
                                   for v, lab in zip(variables, labels)]
             self._pipeline = self._make_pipeline()
             self._refresh_decay_mask()
-            state = self._init_state(self._pipeline)
-            self._state_plan = _plan(state)
-            slots, order, names = _state_variables(self._state_plan, state, labels)
-        self._state_slots = slots
-        self._ordered_slots = order
-        self._slot_names = names
+        self._slots = StateSlots(self._init_state(self._pipeline), labels, self.name, self)
         object.__setattr__(self, "built", True)
         self._fusable = self._can_fuse()
 
@@ -258,51 +237,31 @@ class Optimizer:
             return pipeline.init(values, trainable_masks=masks)
         return pipeline.init(values)
 
-    # A fused step: the same numbers as the pipeline for the plainest case (dense gradients, no
-    # masks, no clipping, decay, accumulation or EMA), in one loop over the variables instead of
-    # the transform machinery (~2,100 Python bytecodes less per step for Adam on 6 variables).
-    # Subclasses that have one override both; tests check it against the pipeline bit for bit.
+    # A fused step: the transform applies the plainest case (dense gradients, no masks, nothing
+    # around it: no clipping, decay, accumulation or EMA) in one loop over the variables instead
+    # of the transform machinery (~2,100 Python bytecodes less per step for Adam on 6
+    # variables), with the same bits (tests/keras/test_fused_adam.py).
     def _can_fuse(self):
-        """Whether this optimizer's settings allow ``_fused_step`` (checked when the pipeline is built)."""
-        return False
+        """Whether the pipeline offers a fused step (asked when the pipeline is built). The
+        moving averages (``use_ema``) are kept outside the pipeline: they keep the step unfused."""
+        return self._pipeline.fused_apply is not None and not self.use_ema
 
     def _fused_step(self, updates):
-        """Apply ``updates`` (one dense array or None per variable) in place, or return False to
-        leave the step to the pipeline."""
-        return False
-
-    def _slot_array(self, j):
-        """State slot ``j``'s array, unshared first (a Tensor read from the slot keeps its value)."""
-        v = self._state_slots[j]
-        if not v._owns_buffer():
-            v._value = v._value.copy()
-        return v._value
-
-    def _pack_state(self):
-        values = [None if v is None else self._slot_array(j) for j, v in enumerate(self._state_slots)]
-        return _pack(self._state_plan, values)
+        """Apply ``updates`` (one dense array or None per variable) in place with the pipeline's
+        fused step, or return False to leave the step to the pipeline."""
+        if self._fused_buffers is None:
+            self._workspace.clear()  # the pipeline's buffers: the fused step keeps its own
+            self._fused_buffers = [None] * len(updates)
+        state = self._pipeline.fused_apply(updates, self._slots.pack(), self._trainable_variables,
+                                           self._fused_buffers)
+        if state is None:
+            return False
+        self._store_state(state)
+        return True
 
     def _store_state(self, state):
-        leaves = _flatten(self._state_plan, state)
-        for j, (v, new) in enumerate(zip(self._state_slots, leaves)):
-            if v is None:
-                if new is not None:  # state that appears later (per-entry step counts of a mask)
-                    self._new_slot(j, new)
-                continue
-            if new is v._value:
-                continue
-            old = v._value
-            if type(new) is np.ndarray and new.dtype == old.dtype and new.shape == old.shape:
-                v._value = new
-            else:
-                v._value = np.array(new, dtype=old.dtype)
-
-    def _new_slot(self, j, value):
-        with backend.name_scope(self.name, caller=self):
-            var = Variable(np.array(value), name=self._slot_names[j], trainable=False)
-        self._state_slots[j] = var
-        self._ordered_slots.append(var)
-        self._fusable = False  # per-entry state (a mask's step counts): the pipeline's job from now on
+        if self._slots.store(state):
+            self._fusable = False  # per-entry state (a mask's step counts): the pipeline's from now on
 
     def _rebuild_pipeline(self):
         """A hyperparameter changed: build the pipeline again and carry the state over, leaf by
@@ -310,29 +269,9 @@ class Optimizer:
         not)."""
         pipeline = self._make_pipeline()
         fresh = self._init_state(pipeline)
-        plan = _plan(fresh)
-        leaves = _flatten(plan, fresh)
-        names = _slot_names(plan, fresh, [_label(v) for v in self._trainable_variables])
-        old = {}
-        for v, name in zip(self._state_slots, _occurrences(self._slot_names)):
-            if v is not None:
-                old[name] = v
-        slots = []
-        for x, name in zip(leaves, _occurrences(names)):
-            v = old.pop(name, None)
-            if v is not None and x is not None and (np.shape(x) != v._value.shape
-                                                    or np.asarray(x).dtype != v._value.dtype):
-                if not name[0].endswith("_entry_steps"):
-                    v = None
-            if v is None and x is not None:
-                old["__missing__"] = None
-            slots.append(v)
-        if old:
+        if not self._slots.carry_over(fresh, [_label(v) for v in self._trainable_variables]):
             raise ValueError(f"Changing this setting of optimizer '{self.name}' after it was built changes "
-                             f"the state it keeps; create a new optimizer instead")
-        self._state_slots = slots
-        self._slot_names = names
-        self._state_plan = plan
+                             f"the state it keeps; create a new optimizer instance instead")
         self._pipeline = pipeline
         self._fusable = self._can_fuse()
 
@@ -374,9 +313,11 @@ class Optimizer:
         for g, v in zip(grads, variables):
             i = index.get(id(v))
             if i is None or self._trainable_variables[i] is not v:
-                raise ValueError(f"Unknown variable: {v}. This optimizer can only be called for the "
-                                 f"variables it was originally built with. When working with a new set "
-                                 f"of variables, you should recreate a new optimizer instance.")
+                raise ValueError(f"Unknown variable: '{_label_for_warning(v)}' (shape {tuple(v.shape)}, "
+                                 f"dtype {v.dtype.name}). This optimizer can only be called for the "
+                                 f"variables it was originally built with ({len(self._trainable_variables)} "
+                                 f"variables). When working with a new set of variables, you should "
+                                 f"recreate a new optimizer instance.")
             if g is None:
                 missing.append(_label_for_warning(v))
             else:
@@ -402,7 +343,7 @@ class Optimizer:
             masks = None
         if not (masks is None and self._fusable and self._fused_step(updates)):  # (fused: done)
             params = [v._value for v in variables]
-            updates, state = self._pipeline.update(updates, self._pack_state(), params,
+            updates, state = self._pipeline.update(updates, self._slots.pack(), params,
                                                    inplace=self._workspace, trainable_masks=masks)
             del params  # the variables' buffers must be unshared again to be updated in place
             self._store_state(state)
@@ -444,18 +385,21 @@ class Optimizer:
 
     # -- moving averages (use_ema) -------------------------------------------------------------
     def _update_moving_averages(self):
+        # optim.ema on the variables' new values, at every call (as Keras, also the calls that
+        # only accumulate), counted by Keras' iterations: the first average is the value itself.
         it = int(self._iterations._value)
         if self.gradient_accumulation_steps:
             it //= self.gradient_accumulation_steps
-        for v, avg in zip(self._trainable_variables, self._averages):
-            dt = avg._value.dtype.type
-            momentum = dt(self.ema_momentum) if it != 0 else dt(0)
-            new = momentum * avg._value + (dt(1) - momentum) * v._value
-            if v._mask is not None:  # a frozen entry's average is state: kept as it is
-                np.copyto(new, avg._value, where=~np.asarray(v._mask))
+        variables = self._trainable_variables
+        masks = [v._mask for v in variables]
+        state = optim.EmaState(np.int64(it), [avg._value for avg in self._averages])
+        _, state = optim.ema(self.ema_momentum).update(
+            [v._value for v in variables], state,
+            trainable_masks=masks if any(m is not None for m in masks) else None)
+        for avg, new in zip(self._averages, state.ema):
             avg._value = new
         if self.ema_overwrite_frequency and (it + 1) % self.ema_overwrite_frequency == 0:
-            self._overwrite_with_averages(self._trainable_variables)
+            self._overwrite_with_averages(variables)
 
     def _overwrite_with_averages(self, variables):
         if len(variables) != len(self._averages):
@@ -587,14 +531,6 @@ def _as_float(x):
     return float(x._value if isinstance(x, TensorLike) else x)
 
 
-def _label(v):
-    """Keras' prefix for a variable's optimizer state: its path (or name) without / and :."""
-    path = getattr(v, "path", None)
-    if path is not None:
-        return path.replace("/", "_")
-    return str(v.name).replace("/", "_").replace(":", "_")
-
-
 def _label_for_warning(v):
     path = getattr(v, "path", None)
     return path if path is not None else v.name
@@ -642,137 +578,3 @@ def _gradient_array(g, v):
         raise ValueError(f"Gradient of shape {a.shape} given for variable '{_label_for_warning(v)}' of shape "
                          f"{target.shape}: a gradient must have its variable's shape")
     return a
-
-
-# The state tree: a *plan* of its containers, so that flattening and rebuilding it at each step
-# costs a few Python operations per transform, not per leaf (per-parameter lists are sliced).
-def _plan(tree):
-    if type(tree) is list and not any(isinstance(x, (list, tuple, dict)) for x in tree):
-        return ("L", len(tree))
-    if isinstance(tree, tuple) and hasattr(tree, "_fields"):
-        return ("N", type(tree), tuple(_plan(x) for x in tree))
-    if isinstance(tree, (tuple, list)):
-        return ("T" if isinstance(tree, tuple) else "l", type(tree), tuple(_plan(x) for x in tree))
-    if isinstance(tree, dict):
-        keys = tuple(sorted(tree))
-        return ("D", keys, tuple(_plan(tree[k]) for k in keys))
-    return ("x",)
-
-
-def _flatten(plan, tree, out=None):
-    out = [] if out is None else out
-    kind = plan[0]
-    if kind == "x":
-        out.append(tree)
-    elif kind == "L":
-        out.extend(tree)
-    elif kind == "D":
-        for k, p in zip(plan[1], plan[2]):
-            _flatten(p, tree[k], out)
-    else:
-        for p, x in zip(plan[2], tree):
-            _flatten(p, x, out)
-    return out
-
-
-def _pack(plan, values):
-    tree, _ = _pack_at(plan, values, 0)
-    return tree
-
-
-def _pack_at(plan, values, pos):
-    kind = plan[0]
-    if kind == "x":
-        return values[pos], pos + 1
-    if kind == "L":
-        n = plan[1]
-        return values[pos:pos + n], pos + n
-    children = []
-    for p in plan[-1]:
-        child, pos = _pack_at(p, values, pos)
-        children.append(child)
-    if kind == "N":
-        return plan[1](*children), pos
-    if kind == "D":
-        return dict(zip(plan[1], children)), pos
-    return plan[1](children), pos
-
-
-def _slot_names(plan, state, labels):
-    """The name of each state leaf's Variable (in flatten order), as Keras names them."""
-    names = []
-
-    def walk(plan, tree, owner, field):
-        kind = plan[0]
-        if kind == "L":
-            name = _KERAS_STATE_NAMES.get((owner, field), field or "state")
-            names.extend(f"{labels[i]}_{name}" for i in range(len(tree)))
-        elif kind == "x":
-            names.append(_KERAS_STATE_NAMES.get((owner, field), field or "state"))
-        elif kind == "N":
-            for p, x, f in zip(plan[2], tree, plan[1]._fields):
-                walk(p, x, plan[1].__name__, f)
-        else:
-            items = zip(plan[1], (tree[k] for k in plan[1])) if kind == "D" else enumerate(tree)
-            for (_, x), p in zip(items, plan[2]):
-                walk(p, x, owner, field)
-
-    walk(plan, state, None, None)
-    return names
-
-
-def _occurrences(names):
-    """(name, k): the k-th leaf of that name (scalar state such as ``count`` repeats)."""
-    seen = {}
-    out = []
-    for n in names:
-        k = seen.get(n, 0)
-        seen[n] = k + 1
-        out.append((n, k))
-    return out
-
-
-def _state_variables(plan, state, labels):
-    """A Variable per state leaf (in flatten order), the same in Keras' order (per model
-    variable, its moments together), named as Keras names them, and every leaf's name."""
-    names = iter(_slot_names(plan, state, labels))
-    all_names = []
-    slots, order, scalars = [], [], []
-
-    def walk(plan, tree):
-        kind = plan[0]
-        if kind == "L":
-            group = []
-            for leaf in tree:
-                name = next(names)
-                all_names.append(name)
-                var = None if leaf is None else Variable(np.array(leaf), name=name, trainable=False)
-                slots.append(var)
-                group.append(var)
-            return [group]
-        if kind == "x":
-            name = next(names)
-            all_names.append(name)
-            var = None
-            if tree is not None:
-                var = Variable(np.array(tree), name=name, trainable=False)
-                scalars.append(var)
-            slots.append(var)
-            return []
-        groups = []
-        if kind == "N":
-            for p, x in zip(plan[2], tree):
-                groups.extend(walk(p, x))
-            # a transform's per-variable state, interleaved per model variable as Keras lists it
-            for per_var in zip(*groups):
-                order.extend(v for v in per_var if v is not None)
-            return []
-        items = zip(plan[1], (tree[k] for k in plan[1])) if kind == "D" else enumerate(tree)
-        for (_, x), p in zip(items, plan[2]):
-            groups.extend(walk(p, x))
-        return groups
-
-    for group in walk(plan, state):
-        order.extend(v for v in group if v is not None)
-    order.extend(scalars)
-    return slots, order, all_names

@@ -3,10 +3,7 @@
 Each class gives its own chain (``_transform``); the base class adds accumulation, clipping and
 weight decay around it (see ``base``). ``self._lr_now`` is the rate of the current step.
 """
-import numpy as np
-
 from ... import optim
-from ...optim.transforms import ScaleByAdamState, adam_constants, adam_dense
 from .base import Optimizer
 
 _SPARSE_DOC = """
@@ -91,49 +88,6 @@ class Adam(Optimizer):
         # scale_by_adam and the rate fused (Keras' alpha): one pass less per variable.
         return optim.adam(self._lr_now, self.beta_1, self.beta_2, self.epsilon, self.amsgrad,
                           lazy_sparse=self.sparse == "lazy")
-
-    def _can_fuse(self):
-        # The pipeline is this class's bare optim.adam, and no mask has left per-entry counts.
-        n = len(self._trainable_variables)
-        return (type(self)._transform is Adam._transform and not self.amsgrad
-                and self.loss_scale_factor is None and not self.gradient_accumulation_steps
-                and not (self.clipnorm or self.global_clipnorm or self.clipvalue)
-                and self.weight_decay is None and not self.use_ema
-                and self._state_plan == ("N", ScaleByAdamState, (("x",), ("L", n), ("L", n), ("x",), ("L", n)))
-                and all(v is None for v in self._state_slots[2 * n + 1:]))
-
-    def _fused_step(self, updates):
-        # The slots in state order: count, the n first moments, the n second moments.
-        for u in updates:
-            if u is not None and type(u) is not np.ndarray:
-                return False  # a row-sparse update: the pipeline's
-        variables = self._trainable_variables
-        n = len(variables)
-        out = getattr(self, "_fused_out", None)
-        if out is None:
-            self._workspace.clear()  # the pipeline's buffers: this path keeps its own
-            out = self._fused_out = [None] * n
-        count_slot = self._state_slots[0]
-        count = count_slot._value + 1
-        consts = {}
-        with np.errstate(all="ignore"):  # NaN/inf flow through silently, as in the pipeline (and TF)
-            for i, g in enumerate(updates):
-                if g is None:
-                    continue
-                k = consts.get(g.dtype)
-                if k is None:
-                    k = consts[g.dtype] = adam_constants(g.dtype, count, self.beta_1, self.beta_2,
-                                                         self.epsilon, self._lr_now)
-                o = out[i]
-                if o is None:  # (a gradient has its variable's shape and dtype: checked in apply)
-                    o = out[i] = np.empty_like(g)
-                m = self._slot_array(1 + i)
-                v = self._slot_array(1 + n + i)
-                adam_dense(g, m, v, m, v, o, o, k[0], k[1], k[2], k[3])
-                del m, v
-                optim.add_to_variable(variables[i], o)
-        count_slot._value = np.array(count, dtype=count_slot._value.dtype)
-        return True
 
 
 class AdamW(Adam):
