@@ -94,9 +94,9 @@ def measure(quick=False):
                 f"forward and gradient + optimizer parts are medians of each step's own split)",
                 ["library", "full step", "head-only step", "forward (full)", "forward (head)",
                  "grad+opt (full)", "grad+opt (head)", "head/full step", "head/full grad+opt"], table)
-    rows = [result("SCfull", "full training step", "ms", full_ms),
-            result("SCwhole", "head-only step / full step", "ratio", whole_row),
-            result("SChead", "head-only / full, gradient + optimizer (after the forward pass)", "ratio", after_row)]
+    rows = [result("SCfull", "SC full training step", "ms", full_ms),
+            result("SCwhole", "SC head-only step / full step", "ratio", whole_row),
+            result("SChead", "SC head-only / full, gradient + optimizer (after the forward pass)", "ratio", after_row)]
     return rows, notes
 
 
