@@ -146,6 +146,66 @@ def test_run_table_judges_targets(bench):
     assert body[0][header.index(h.TORCH)] == "3 (0.75x)"
 
 
+def test_xla_flags_carry_only_xla_flags(bench):
+    """TensorFlow's options do not belong in XLA_FLAGS (its pools are set by tf.config.threading)."""
+    flags = os.environ.get("XLA_FLAGS", "").split()
+    assert flags and all(f.startswith("--xla_") for f in flags), flags
+
+
+class _FakeThreading:
+    """tf.config.threading of a TensorFlow whose runtime has started (or not)."""
+
+    def __init__(self, started, pool=1):
+        self.started, self.pool = started, pool
+
+    def set_intra_op_parallelism_threads(self, n):
+        if self.started:
+            raise RuntimeError("Intra op parallelism cannot be modified after initialization.")
+
+    set_inter_op_parallelism_threads = set_intra_op_parallelism_threads
+
+    def get_intra_op_parallelism_threads(self):
+        return self.pool
+
+    get_inter_op_parallelism_threads = get_intra_op_parallelism_threads
+
+
+@pytest.mark.parametrize("threading, fails", [(_FakeThreading(started=False), False),
+                                              (_FakeThreading(started=True), True),
+                                              (_FakeThreading(started=False, pool=4), True)])
+def test_tensorflow_thread_pinning_fails_loudly(bench, threading, fails):
+    h = bench["_harness"]
+    fake = type("tf", (), {"config": type("config", (), {"threading": threading})})
+    if fails:
+        with pytest.raises(h.PinningError, match="TensorFlow|tensorflow"):
+            h._pin("tensorflow", fake)
+    else:
+        h._pin("tensorflow", fake)
+
+
+def test_run_records_every_process_and_the_load(bench, monkeypatch):
+    """run.py keeps each process's values (the README prints their range) and the load readings."""
+    h, run = bench["_harness"], bench["run"]
+    ratios = iter([1.06, 1.02, 1.04])
+
+    def fake_run_script(path, quick, group=None):
+        r = next(ratios)
+        return [h.result("W3", "W3 step", "ms", {h.NUMPY: 5.0, h.TAPEGRAD: 5.0 * r})], [], 0.5, ""
+    monkeypatch.setattr(run, "run_script", fake_run_script)
+    rows, notes, _, _ = run.run_median_process("W3", "w3_mlp_step.py", quick=False)
+    assert rows[0]["values"][h.TAPEGRAD] == pytest.approx(5.2)  # the median process
+    assert [p[h.TAPEGRAD] / p[h.NUMPY] for p in rows[0]["processes"]] == pytest.approx([1.06, 1.02, 1.04])
+    record = run.record(rows, notes, [0.4, 0.5, 1.3], {"W3": 0.5}, 12.0)
+    assert record["load"] == {"start": 0.4, "end": 1.3, "per_workload": {"W3": 0.5}, "min": 0.4, "max": 1.3,
+                              "loaded": 1.3 > 0.5 * (os.cpu_count() or 1)}
+    sys.path.insert(0, os.path.join(os.path.dirname(BENCH), "tools"))
+    try:
+        regen = importlib.import_module("regen")
+    finally:
+        sys.path.pop(0)
+    assert regen._ratio_text(rows[0]) == "1.02-1.06x (3 processes)"
+
+
 def test_run_script_protocol(bench):
     """run.py runs a workload script in a fresh process and reads its rows back (--json)."""
     rows, notes, load, _ = bench["run"].run_script(os.path.join(BENCH, "w2_per_op.py"), quick=True)
