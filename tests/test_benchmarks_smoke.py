@@ -204,6 +204,8 @@ def test_run_records_every_process_and_the_load(bench, monkeypatch):
     finally:
         sys.path.pop(0)
     assert regen._ratio_text(rows[0]) == "1.02-1.06x (3 processes)"
+    record["load"]["loaded"] = True  # a run on a loaded machine: README.md quotes none of its numbers
+    assert all("loaded machine" in text and "1.0" not in text for text in regen.readme_blocks(record).values())
 
 
 def test_run_script_protocol(bench):

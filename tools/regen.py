@@ -86,6 +86,17 @@ def _targets(rec):
 
 
 def readme_blocks(rec):
+    """README.md's speed numbers; none when the run was made on a loaded machine (its numbers
+    measure the neighbours as much as tapegrad: benchmarks/README.md shows them, flagged)."""
+    if rec["load"]["loaded"]:
+        notice = _wrap(f"(The latest full run, {rec['date']}, was made on a loaded machine: load "
+                       f"{rec['load']['min']:.2f}-{rec['load']['max']:.2f} on {rec['machine']['cores']} cores. Its "
+                       f"numbers are not quoted here; its table is in [benchmarks/README.md](benchmarks/README.md), "
+                       f"flagged. Rerun `python benchmarks/run.py` on a quiet machine to regenerate them.)")
+        blocks = dict.fromkeys(("pruning", "sparse", "selective"),
+                               "(Not quoted: the latest full run was made on a loaded machine; see Speed below.)")
+        blocks["speed"] = notice
+        return blocks
     rows = {r["key"]: r for r in rec["rows"]}
     names = _names(rec["versions"])
     tf_name = f"TensorFlow {rec['versions'].get('tensorflow') or ''} / Keras {rec['versions'].get('keras') or ''}"
@@ -128,9 +139,7 @@ def readme_blocks(rec):
         + (f" ({w3_peers})" if w3_peers else "")
         + f"; peak memory {_ratio_text(w7)} NumPy's; a training step on a million-row embedding costs "
         f"{rows['W6sgd']['values'][TAPEGRAD]:.2f}x (SGD) and {rows['W6']['values'][TAPEGRAD]:.2f}x (lazy Adam) "
-        f"the step on a 10,000-row one. {_targets(rec)}."
-        + (" **The machine was loaded during that run (other processes shared its cores): the numbers are "
-           "noisier than usual.**" if rec["load"]["loaded"] else ""))
+        f"the step on a 10,000-row one. {_targets(rec)}.")
     return blocks
 
 
