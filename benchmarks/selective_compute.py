@@ -15,8 +15,8 @@ optimizer, timed inside each step; target <= 0.25). In tapegrad the frozen
 body is not even recorded (its variables are not watched) and ``gradient`` runs only the ops on
 a path from the head's variables; TensorFlow records everything and runs the whole backward pass.
 
-    python benchmarks/selective_compute.py              # tapegrad (and TF when importable)
-    /work/tfvenv/bin/python benchmarks/selective_compute.py   # with TensorFlow 2.21 / Keras 3
+    python benchmarks/selective_compute.py   # tapegrad, and TensorFlow when importable
+                                             # (an interpreter with tensorflow-cpu==2.21.0)
 """
 import time
 
