@@ -4,7 +4,9 @@ result format every workload returns and the command line every workload script 
 Import this module before NumPy: it pins BLAS to one thread unless BENCH_THREADS is set,
 because 2-thread OpenBLAS collapses when another process loads the CPU (ratios measured on a
 shared machine would then be noise). The peers are pinned alike when ``optional`` imports them:
-PyTorch's intra-op pool, TensorFlow's intra/inter-op pools and XLA's CPU client (JAX).
+PyTorch's intra-op pool, TensorFlow's intra/inter-op pools (``tf.config.threading``, set right
+after the import, before any op; a failure stops the benchmark instead of letting TensorFlow run
+multi-threaded unnoticed) and XLA's CPU client (JAX, through ``XLA_FLAGS``).
 """
 import argparse
 import importlib
@@ -18,7 +20,8 @@ for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_var, _threads)
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # TensorFlow's start-up chatter
 if THREADS == 1:
-    os.environ.setdefault("XLA_FLAGS", "--xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads=1")
+    # XLA's own flag only: TensorFlow's thread pools are set through tf.config.threading (_pin)
+    os.environ.setdefault("XLA_FLAGS", "--xla_cpu_multi_thread_eigen=false")
 
 import numpy as np  # noqa: E402
 
@@ -29,15 +32,27 @@ NUMPY, TAPEGRAD, TORCH, TF_EAGER, TF_FUNCTION, JAX = (
 COLUMNS = (NUMPY, TAPEGRAD, TORCH, TF_EAGER, TF_FUNCTION, JAX)
 
 
+class PinningError(RuntimeError):
+    """A peer's thread pools could not be set to BENCH_THREADS: its numbers would not be comparable."""
+
+
 def _pin(name, lib):
     if name == "torch":
         lib.set_num_threads(THREADS)
+        got = (lib.get_num_threads(),)
     elif name == "tensorflow":
-        try:  # only possible before TensorFlow's runtime starts
-            lib.config.threading.set_intra_op_parallelism_threads(THREADS)
-            lib.config.threading.set_inter_op_parallelism_threads(THREADS)
-        except RuntimeError:
-            pass
+        threading = lib.config.threading
+        try:  # only possible before TensorFlow's runtime starts (before its first op)
+            threading.set_intra_op_parallelism_threads(THREADS)
+            threading.set_inter_op_parallelism_threads(THREADS)
+        except RuntimeError as e:
+            raise PinningError(f"TensorFlow's thread pools cannot be set to BENCH_THREADS={THREADS} ({e}): "
+                               f"import it through _harness.optional before anything runs a TensorFlow op") from e
+        got = (threading.get_intra_op_parallelism_threads(), threading.get_inter_op_parallelism_threads())
+    else:
+        return
+    if set(got) != {THREADS}:
+        raise PinningError(f"{name} runs {got} threads, BENCH_THREADS={THREADS}")
 
 
 def optional(name):

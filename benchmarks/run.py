@@ -9,7 +9,13 @@ hand-written NumPy reference measured in the same run, and issue 6's target next
 Each workload runs in a fresh process (``<script> --json``), so no library's threads, caches or
 allocator state leak into another workload; inside a workload, the libraries are timed in
 interleaved rounds after warm-up. Peers (PyTorch, TensorFlow, JAX) that are not installed are
-skipped with a note. W6 is benchmarks/w6_sparse_embedding.py when present.
+skipped with a note. W6 is benchmarks/w6_sparse_embedding.py when present; SC is
+benchmarks/selective_compute.py.
+
+A full run (neither --quick nor --only) is recorded: benchmarks/results/latest.json (every row,
+the per-process values, the load averages, the machine and the libraries' versions), and then
+``tools/regen.py`` rewrites the generated parts of benchmarks/README.md and README.md from it,
+so the published numbers are the measured ones. ``--no-record`` runs without recording.
 """
 import _harness  # noqa: F401  (the children inherit the thread pinning)
 from _harness import COLUMNS, NUMPY, TAPEGRAD, THREADS, load_average, print_table
@@ -22,12 +28,17 @@ import subprocess
 import sys
 import tempfile
 import time
+from importlib import metadata
 
 import numpy as np
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+RECORD = os.path.join(HERE, "results", "latest.json")
 WORKLOADS = {"W1": "w1_import.py", "W2": "w2_per_op.py", "W3": "w3_mlp_step.py", "W4": "w4_pruning.py",
-             "W5": "w5_hvp.py", "W6": "w6_sparse_embedding.py", "W7": "w7_memory.py"}
+             "W5": "w5_hvp.py", "W6": "w6_sparse_embedding.py", "W7": "w7_memory.py", "SC": "selective_compute.py"}
+PEERS = {"torch": ("torch",), "tensorflow": ("tensorflow", "tensorflow-cpu"), "keras": ("keras",),
+         "jax": ("jax",), "optax": ("optax",)}  # name -> its distributions
 # W3 runs tapegrad and the peers in separate fresh processes, each against the NumPy reference
 # timed in the same process: with TensorFlow, PyTorch and JAX loaded and interleaved, tapegrad's
 # Python-heavy step loses ~2% to their caches and threads (measured: 1.06x instead of 1.044x),
@@ -63,6 +74,7 @@ TARGETS = {
     "W6sgd": ("<= 1.3", lambda r: f"{_tapegrad(r):.2f}", lambda r: _tapegrad(r) <= 1.3),
     "W6": ("<= 1.3", lambda r: f"{_tapegrad(r):.2f}", lambda r: _tapegrad(r) <= 1.3),
     "W7": ("<= 1.2x", lambda r: f"{_ratio(r):.2f}x", lambda r: _ratio(r) <= 1.2),
+    "SChead": ("<= 0.25", lambda r: f"{_tapegrad(r):.3f}", lambda r: _tapegrad(r) <= 0.25),
 }
 
 
@@ -103,13 +115,16 @@ def run_script(path, quick, group=None):
 
 def run_median_process(name, path, quick, group=None):
     """``run_script`` in PROCESSES[name] fresh processes; the rows of the one whose ratio (tapegrad
-    over the NumPy reference, in the workload's first row) is the median, and a note with all."""
+    over the NumPy reference, in the workload's first row) is the median, and a note with all.
+    Each row keeps every process's values as ``processes`` (the record publishes their range)."""
     runs = [run_script(path, quick, group) for _ in range(1 if quick else PROCESSES.get(name, 1))]
     scored = [(_ratio(r[0][0]), i) for i, r in enumerate(runs) if r[0] and _ratio(r[0][0]) is not None]
     if len(scored) < 2:
         return runs[0]
     scored.sort()
     rows, notes, load, stdout = runs[scored[len(scored) // 2][1]]
+    for row in rows:
+        row["processes"] = [dict(r["values"]) for run in runs for r in run[0] if r["key"] == row["key"]]
     spread = ", ".join(f"{ratio:.3f}x" for ratio, _ in sorted(scored, key=lambda x: x[1]))
     notes = notes + [f"{name}: {len(scored)} fresh processes, tapegrad / NumPy = {spread}; the table shows the "
                      f"median one"]
@@ -164,17 +179,58 @@ def run_w6(path, quick):
     return [], [], None, text
 
 
-def header_line(loads):
-    cpu = platform.processor() or platform.machine()
+def cpu_name():
     try:
         with open("/proc/cpuinfo") as f:
-            cpu = next(line.split(":", 1)[1].strip() for line in f if line.startswith("model name"))
+            return next(line.split(":", 1)[1].strip() for line in f if line.startswith("model name"))
     except (OSError, StopIteration):
-        pass
+        return platform.processor() or platform.machine()
+
+
+def load_range(loads):
     finite = [x for x in loads if x is not None and np.isfinite(x)]
-    load = f"{min(finite):.2f}-{max(finite):.2f}" if finite else "n/a"
-    return (f"{datetime.datetime.now():%Y-%m-%d %H:%M}, {cpu}, {os.cpu_count()} cores, load {load}, "
+    return (min(finite), max(finite)) if finite else None
+
+
+def header_line(loads):
+    low_high = load_range(loads)
+    load = f"{low_high[0]:.2f}-{low_high[1]:.2f}" if low_high else "n/a"
+    return (f"{datetime.datetime.now():%Y-%m-%d %H:%M}, {cpu_name()}, {os.cpu_count()} cores, load {load}, "
             f"BENCH_THREADS={THREADS}, Python {platform.python_version()}, NumPy {np.__version__}")
+
+
+def versions():
+    """Installed versions of the peers in this interpreter (the workloads' children run it too),
+    read from the package metadata (importing TensorFlow here would cost seconds and threads)."""
+    found = {}
+    for name, dists in PEERS.items():
+        for dist in dists:
+            try:
+                found[name] = metadata.version(dist)
+                break
+            except metadata.PackageNotFoundError:
+                found[name] = None
+    return found
+
+
+def record(rows, notes, loads, per_workload, seconds):
+    """The machine-readable record of a full run (benchmarks/results/latest.json)."""
+    cores = os.cpu_count() or 1
+    low_high = load_range(loads)
+    return {
+        "date": f"{datetime.datetime.now():%Y-%m-%d %H:%M}",
+        "machine": {"cpu": cpu_name(), "cores": cores, "python": platform.python_version(),
+                    "numpy": np.__version__, "bench_threads": THREADS},
+        "versions": versions(),
+        # os.getloadavg()'s 1-minute average at the start, after each workload (its own process's
+        # reading at its end) and at the end; "loaded": above half the cores at any of them
+        "load": {"start": loads[0], "end": loads[-1], "per_workload": per_workload,
+                 "min": low_high and low_high[0], "max": low_high and low_high[1],
+                 "loaded": bool(low_high and low_high[1] > 0.5 * cores)},
+        "seconds": round(seconds),
+        "rows": rows,
+        "notes": notes,
+    }
 
 
 def table(rows):
@@ -200,9 +256,11 @@ def main(argv=None):
     parser.add_argument("--quick", action="store_true", help="few repeats: a smoke run, numbers not to quote")
     parser.add_argument("--only", help="comma-separated workloads, e.g. W3,W5")
     parser.add_argument("--json", metavar="PATH", help="also write every row as JSON")
+    parser.add_argument("--no-record", action="store_true",
+                        help="do not write benchmarks/results/latest.json nor regenerate the READMEs")
     args = parser.parse_args(argv)
     wanted = args.only.upper().split(",") if args.only else list(WORKLOADS)
-    rows, notes, loads, extra = [], [], [load_average()], {}
+    rows, notes, loads, extra, per_workload = [], [], [load_average()], {}, {}
     started = time.perf_counter()
     if loads[0] > 0.5 * (os.cpu_count() or 1):
         print(f"note: load average {loads[0]:.2f} on {os.cpu_count()} cores: medians will be noisy", file=sys.stderr)
@@ -225,6 +283,7 @@ def main(argv=None):
         rows += r
         notes += [x for x in n if x not in notes]
         loads.append(load)
+        per_workload[name] = load
         print(f"{time.perf_counter() - t0:.0f} s", file=sys.stderr)
     loads.append(load_average())
     header, body = table(rows)
@@ -239,6 +298,17 @@ def main(argv=None):
     if args.json:
         with open(args.json, "w") as f:
             json.dump({"header": header_line(loads), "rows": rows, "notes": notes}, f, indent=1)
+    if not (args.quick or args.only or args.no_record):
+        data = record(rows, notes, loads, per_workload, time.perf_counter() - started)
+        os.makedirs(os.path.dirname(RECORD), exist_ok=True)
+        with open(RECORD, "w") as f:
+            json.dump(data, f, indent=1)
+            f.write("\n")
+        if data["load"]["loaded"]:
+            print(f"note: the load reached {data['load']['max']:.2f} on {data['machine']['cores']} "
+                  f"cores: the record says so; rerun on a quieter machine before quoting it", file=sys.stderr)
+        # the published numbers are generated from the record, never typed in
+        subprocess.run([sys.executable, os.path.join(ROOT, "tools", "regen.py")], check=True)
     return rows
 
 

@@ -15,8 +15,8 @@ optimizer, timed inside each step; target <= 0.25). In tapegrad the frozen
 body is not even recorded (its variables are not watched) and ``gradient`` runs only the ops on
 a path from the head's variables; TensorFlow records everything and runs the whole backward pass.
 
-    python benchmarks/selective_compute.py              # tapegrad (and TF when importable)
-    /work/tfvenv/bin/python benchmarks/selective_compute.py   # with TensorFlow 2.21 / Keras 3
+    python benchmarks/selective_compute.py   # tapegrad, and TensorFlow when importable
+                                             # (an interpreter with tensorflow-cpu==2.21.0)
 """
 import time
 
@@ -27,14 +27,14 @@ import numpy as np
 DEPTH, WIDTH, BATCH = 16, 256, 256
 
 
-def cases(tf, keras, splits):
-    """{"full", "head"}: zero-argument step functions; each call appends (forward seconds,
-    gradient + optimizer seconds) to ``splits[name]``."""
+def cases(tf, keras, splits, depth=DEPTH, width=WIDTH, batch=BATCH):
+    """({"full", "head"}: zero-argument step functions, {"full", "head"}: each model's layers);
+    each call of a step appends (forward seconds, gradient + optimizer seconds) to ``splits[name]``."""
     rng = np.random.default_rng(0)
-    x = rng.standard_normal((BATCH, WIDTH)).astype(np.float32)
+    x = rng.standard_normal((batch, width)).astype(np.float32)
 
     def model():
-        layers = [keras.layers.Dense(WIDTH, activation="relu") for _ in range(DEPTH)]
+        layers = [keras.layers.Dense(width, activation="relu") for _ in range(depth)]
         h = x
         for layer in layers:
             h = layer(h)  # build
@@ -51,7 +51,7 @@ def cases(tf, keras, splits):
         layer.trainable = False
     full_vars = [v for layer in full_layers for v in layer.trainable_weights]
     head_vars = [v for layer in head_layers for v in layer.trainable_weights]
-    assert len(full_vars) == 2 * DEPTH and len(head_vars) == 2
+    assert len(full_vars) == 2 * depth and len(head_vars) == 2
     full_opt, head_opt = keras.optimizers.Adam(1e-3), keras.optimizers.Adam(1e-3)
 
     def step(layers, variables, opt, split):
@@ -64,7 +64,8 @@ def cases(tf, keras, splits):
 
     splits["full"], splits["head"] = [], []
     return {"full": lambda: step(full_layers, full_vars, full_opt, splits["full"]),
-            "head": lambda: step(head_layers, head_vars, head_opt, splits["head"])}
+            "head": lambda: step(head_layers, head_vars, head_opt, splits["head"])}, \
+        {"full": full_layers, "head": head_layers}
 
 
 def medians(split):
@@ -82,7 +83,7 @@ def measure(quick=False):
     table, whole_row, after_row, full_ms = [], {}, {}, {}
     for name, (lib, keras) in libraries.items():
         splits = {}
-        t = interleaved_medians(cases(lib, keras, splits), repeats=3 if quick else 15, min_time=0.1)
+        t = interleaved_medians(cases(lib, keras, splits)[0], repeats=3 if quick else 15, min_time=0.1)
         (fwd_full, rest_full), (fwd_head, rest_head) = medians(splits["full"]), medians(splits["head"])
         whole, after = t["head"] / t["full"], rest_head / rest_full
         whole_row[name], after_row[name], full_ms[name] = whole, after, t["full"] * 1e3
@@ -93,9 +94,9 @@ def measure(quick=False):
                 f"forward and gradient + optimizer parts are medians of each step's own split)",
                 ["library", "full step", "head-only step", "forward (full)", "forward (head)",
                  "grad+opt (full)", "grad+opt (head)", "head/full step", "head/full grad+opt"], table)
-    rows = [result("SCfull", "full training step", "ms", full_ms),
-            result("SCwhole", "head-only step / full step", "ratio", whole_row),
-            result("SChead", "head-only / full, gradient + optimizer (after the forward pass)", "ratio", after_row)]
+    rows = [result("SCfull", "SC full training step", "ms", full_ms),
+            result("SCwhole", "SC head-only step / full step", "ratio", whole_row),
+            result("SChead", "SC head-only / full, gradient + optimizer (after the forward pass)", "ratio", after_row)]
     return rows, notes
 
 

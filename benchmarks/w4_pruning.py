@@ -24,27 +24,42 @@ def weights(depth=DEPTH, width=WIDTH, batch=BATCH):
     return ws, bs, x
 
 
-def numpy_case():
-    """Hand-written forward/backward: the floor for a NumPy library."""
-    ws, bs, x = weights()
+def numpy_case(depth=DEPTH, width=WIDTH, batch=BATCH):
+    """Hand-written forward/backward: the floor for a NumPy library. The forward pass (not timed)
+    keeps the activations, as a tape does; the backward pass writes into preallocated buffers
+    (two ping-pong input-gradient buffers, one ReLU mask, every weight and bias gradient) with
+    ``out=``, recomputes the ReLU masks from the saved outputs as the libraries' ReLU gradients
+    do, and stops at the lowest wanted layer. Each call returns ``[(dW, db), ...]`` from the top
+    wanted layer down, in the reused buffers."""
+    ws, bs, x = weights(depth, width, batch)
     hs = [x]
     for w, b in zip(ws, bs):
         hs.append(np.maximum(hs[-1] @ w + b, 0))
     out = hs[-1]
+    scale = np.float32(2.0 / out.size)  # d mean(square(out)) / d out = 2 out / size
+    gws, gbs = [np.empty_like(w) for w in ws], [np.empty_like(b) for b in bs]
+    buffers = [np.empty_like(out), np.empty_like(out)]
+    mask = np.empty(out.shape, bool)
 
     def grads(wanted):
         """Backpropagate only as far as the lowest wanted layer; weight gradients only where wanted."""
-        g = 2.0 * out / out.size
+        lowest = min(wanted)
+        g, spare = buffers
+        np.multiply(out, scale, out=g)
         result = []
-        for i in range(DEPTH - 1, min(wanted) - 1, -1):
-            g = g * (hs[i + 1] > 0)
+        for i in range(depth - 1, lowest - 1, -1):
+            np.greater(hs[i + 1], 0, out=mask)
+            np.multiply(g, mask, out=g)
             if i in wanted:
-                result.append((hs[i].T @ g, g.sum(axis=0)))
-            if i > min(wanted):
-                g = g @ ws[i].T
+                np.matmul(hs[i].T, g, out=gws[i])
+                np.sum(g, axis=0, out=gbs[i])
+                result.append((gws[i], gbs[i]))
+            if i > lowest:
+                np.matmul(g, ws[i].T, out=spare)
+                g, spare = spare, g
         return result
-    every = set(range(DEPTH))
-    return {"all": lambda: grads(every), "last": lambda: grads({DEPTH - 1}), "first": lambda: grads({0})}
+    every, last, first = set(range(depth)), {depth - 1}, {0}
+    return {"all": lambda: grads(every), "last": lambda: grads(last), "first": lambda: grads(first)}
 
 
 def tape_case(tf, **size):

@@ -20,67 +20,111 @@ def direction(ws, bs, seed=1):
     return [rng.standard_normal(p.shape).astype(np.float32) for pair in zip(ws, bs) for p in pair]
 
 
-def _numpy_forward(params, x):
-    hs, masks = [x], []
-    for i in range(0, len(params), 2):
-        z = hs[-1] @ params[i] + params[i + 1]
-        if i < len(params) - 2:
-            masks.append(z > 0)
-            z = np.maximum(z, 0)
-        hs.append(z)
-    return hs, masks
+class NumpyHVP:
+    """The hand-written floor: the gradient and Pearlmutter's R-operator (forward and backward
+    passes of d/dr grad(params + r * vecs) at r = 0) with every activation, mask, gradient,
+    R-value and temporary preallocated and every operation writing with ``out=``, as W3's
+    ``NumpyMLP`` does. ReLU's second derivative is zero, so the masks pass R-values through
+    unchanged. Both methods return ``[dw0, db0, dw1, ...]`` in reused buffers."""
 
+    def __init__(self, ws, bs, x, labels, vecs):
+        self.ws, self.bs, self.x, self.labels = ws, bs, x, labels
+        self.vws, self.vbs = vecs[0::2], vecs[1::2]
+        n, f32 = x.shape[0], np.float32
+        self.rows, self.inv_n = np.arange(n), f32(1.0 / n)
 
-def _softmax_grad(logits, labels):
-    p = np.exp(logits - logits.max(axis=1, keepdims=True))
-    p /= p.sum(axis=1, keepdims=True)
-    d = p.copy()
-    d[np.arange(len(labels)), labels] -= 1.0
-    return p, d / np.float32(len(labels))
+        def per_layer(dtype=f32):
+            return [np.empty((n, w.shape[1]), dtype) for w in ws]
+        self.zs, self.dzs, self.rzs, self.rdzs, self.tmps = (per_layer() for _ in range(5))
+        self.masks = per_layer(bool)[:-1]
+        self.gws, self.gbs = [np.empty_like(w) for w in ws], [np.empty_like(b) for b in bs]
+        self.hws, self.hbs = [np.empty_like(w) for w in ws], [np.empty_like(b) for b in bs]
+        self.wtmps = [np.empty_like(w) for w in ws]
+        self.rowmax, self.rowsum = np.empty((n, 1), f32), np.empty((n, 1), f32)
 
+    def inputs(self, i):
+        """The activation that enters layer i."""
+        return self.zs[i - 1] if i > 0 else self.x
 
-def numpy_gradient(params, x, labels):
-    hs, masks = _numpy_forward(params, x)
-    _, dz = _softmax_grad(hs[-1], labels)
-    grads = [None] * len(params)
-    for i in range(len(params) // 2 - 1, -1, -1):
-        grads[2 * i], grads[2 * i + 1] = hs[i].T @ dz, dz.sum(axis=0)
-        if i > 0:
-            dz = (dz @ params[2 * i].T) * masks[i - 1]
-    return grads
+    def _forward(self):
+        """Activations and masks; the logits become the softmax probabilities (in place) and
+        dzs[-1] the loss's gradient with respect to the logits."""
+        last = len(self.ws) - 1
+        for i, (w, b) in enumerate(zip(self.ws, self.bs)):
+            z = self.zs[i]
+            np.matmul(self.inputs(i), w, out=z)
+            z += b
+            if i < last:
+                np.greater(z, 0, out=self.masks[i])
+                np.maximum(z, 0, out=z)
+        p = self.zs[-1]
+        np.max(p, axis=1, keepdims=True, out=self.rowmax)
+        p -= self.rowmax
+        np.exp(p, out=p)
+        np.sum(p, axis=1, keepdims=True, out=self.rowsum)
+        p /= self.rowsum
+        dz = self.dzs[-1]
+        np.multiply(p, self.inv_n, out=dz)
+        dz[self.rows, self.labels] -= self.inv_n
+        return p
 
+    def _backward(self, i):
+        """dzs[i - 1] from dzs[i] (through layer i's weights and layer i - 1's ReLU)."""
+        below = self.dzs[i - 1]
+        np.matmul(self.dzs[i], self.ws[i].T, out=below)
+        below *= self.masks[i - 1]
 
-def numpy_hvp(params, vecs, x, labels):
-    """Pearlmutter's R-operator: forward and backward passes of d/dr grad(params + r*vecs) at 0.
-    ReLU's second derivative is zero, so the masks pass R-values through unchanged."""
-    n_layers = len(params) // 2
-    hs, masks = _numpy_forward(params, x)
-    rhs = [np.zeros_like(x)]
-    for i in range(n_layers):
-        rz = hs[i] @ vecs[2 * i] + vecs[2 * i + 1]
-        if i > 0:
-            rz += rhs[i] @ params[2 * i]
-        rhs.append(rz * masks[i] if i < n_layers - 1 else rz)
-    p, dz = _softmax_grad(hs[-1], labels)
-    rlogits = rhs[-1]
-    rdz = p * (rlogits - (p * rlogits).sum(axis=1, keepdims=True)) / np.float32(len(labels))
-    out = [None] * len(params)
-    for i in range(n_layers - 1, -1, -1):
-        rgw = hs[i].T @ rdz
-        if i > 0:
-            rgw += rhs[i].T @ dz
-        out[2 * i], out[2 * i + 1] = rgw, rdz.sum(axis=0)
-        if i > 0:
-            w, v = params[2 * i], vecs[2 * i]
-            rdz = (rdz @ w.T + dz @ v.T) * masks[i - 1]
-            dz = (dz @ w.T) * masks[i - 1]
-    return out
+    def gradient(self):
+        self._forward()
+        for i in range(len(self.ws) - 1, -1, -1):
+            np.matmul(self.inputs(i).T, self.dzs[i], out=self.gws[i])
+            np.sum(self.dzs[i], axis=0, out=self.gbs[i])
+            if i > 0:
+                self._backward(i)
+        return [g for pair in zip(self.gws, self.gbs) for g in pair]
+
+    def hvp(self):
+        p = self._forward()
+        last = len(self.ws) - 1
+        # R-forward: rzs[i] is the R-value of layer i's output (masked for hidden layers)
+        for i in range(last + 1):
+            rz = self.rzs[i]
+            np.matmul(self.inputs(i), self.vws[i], out=rz)
+            rz += self.vbs[i]
+            if i > 0:
+                np.matmul(self.rzs[i - 1], self.ws[i], out=self.tmps[i])
+                rz += self.tmps[i]
+            if i < last:
+                rz *= self.masks[i]
+        # R of the softmax cross-entropy's gradient: p * (R logits - sum(p * R logits)) / n
+        rdz, tmp = self.rdzs[-1], self.tmps[-1]
+        np.multiply(p, self.rzs[-1], out=tmp)
+        np.sum(tmp, axis=1, keepdims=True, out=self.rowsum)
+        np.subtract(self.rzs[-1], self.rowsum, out=rdz)
+        rdz *= p
+        rdz *= self.inv_n
+        # R-backward, beside the ordinary backward pass it needs
+        for i in range(last, -1, -1):
+            hw = self.hws[i]
+            np.matmul(self.inputs(i).T, self.rdzs[i], out=hw)
+            if i > 0:
+                np.matmul(self.rzs[i - 1].T, self.dzs[i], out=self.wtmps[i])
+                hw += self.wtmps[i]
+            np.sum(self.rdzs[i], axis=0, out=self.hbs[i])
+            if i > 0:
+                below = self.rdzs[i - 1]
+                np.matmul(self.rdzs[i], self.ws[i].T, out=below)
+                np.matmul(self.dzs[i], self.vws[i].T, out=self.tmps[i - 1])
+                below += self.tmps[i - 1]
+                below *= self.masks[i - 1]
+                self._backward(i)
+        return [h for pair in zip(self.hws, self.hbs) for h in pair]
 
 
 def numpy_case(dims=DIMS, batch=BATCH):
     ws, bs, x, labels = problem(dims, batch)
-    params, vecs = [p for pair in zip(ws, bs) for p in pair], direction(ws, bs)
-    return {"grad": lambda: numpy_gradient(params, x, labels), "hvp": lambda: numpy_hvp(params, vecs, x, labels)}
+    ref = NumpyHVP(ws, bs, x, labels, direction(ws, bs))
+    return {"grad": ref.gradient, "hvp": ref.hvp}
 
 
 def _tape_case(tf, ws, bs, x, labels, vecs):

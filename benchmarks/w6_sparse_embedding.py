@@ -27,10 +27,13 @@ def batches(n_rows, count=8):
             for _ in range(count)]
 
 
-def tape_step(tf, n_rows, make_optimizer):
-    """One step, written once for tapegrad and TensorFlow/Keras (``tf`` is either: the same API)."""
+def tape_step(tf, n_rows, make_optimizer, layers=None):
+    """One step, written once for tapegrad and TensorFlow/Keras (``tf`` is either: the same API).
+    ``layers``: a list that receives the model's (Embedding, Dense) (for the smoke test)."""
     emb, dense = tf.keras.layers.Embedding(n_rows, DIM), tf.keras.layers.Dense(1)
     opt = make_optimizer(tf.keras)
+    if layers is not None:
+        layers += [emb, dense]
     data = batches(n_rows)
     position = [0]
 
@@ -45,9 +48,9 @@ def tape_step(tf, n_rows, make_optimizer):
     return step
 
 
-def tapegrad_step(n_rows, make_optimizer):
+def tapegrad_step(n_rows, make_optimizer, layers=None):
     import tapegrad as tf
-    return tape_step(tf, n_rows, make_optimizer)
+    return tape_step(tf, n_rows, make_optimizer, layers)
 
 
 OPTIMIZERS = {  # name -> (tapegrad optimizer, TensorFlow/Keras optimizer or None)

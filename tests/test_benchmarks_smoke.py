@@ -19,8 +19,8 @@ def bench():
     saved_env, saved_path = dict(os.environ), list(sys.path)
     sys.path.insert(0, BENCH)
     try:
-        names = ["_harness", "w1_import", "w2_per_op", "w3_mlp_step", "w4_pruning", "w5_hvp", "w7_memory",
-                 "scaling", "run"]
+        names = ["_harness", "w1_import", "w2_per_op", "w3_mlp_step", "w4_pruning", "w5_hvp",
+                 "w6_sparse_embedding", "w7_memory", "selective_compute", "scaling", "run"]
         yield {name: importlib.import_module(name) for name in names}
     finally:
         os.environ.clear()
@@ -32,9 +32,12 @@ def test_w1_import_time_of_tapegrad(bench):
     assert 0 < bench["w1_import"].import_seconds("tapegrad") < 60
 
 
-def test_w2_tapegrad_step(bench):
-    ga, gb = bench["w2_per_op"].tapegrad_step(steps=3)()
-    assert ga.shape == gb.shape == (8,)
+def test_w2_numpy_reference_matches_tapegrad(bench):
+    w2 = bench["w2_per_op"]
+    reference, tapegrad = w2.numpy_step(steps=3), w2.tapegrad_step(steps=3)
+    for _ in range(2):  # the reference reuses its buffers: the second call must start afresh
+        for a, b in zip(reference(), tapegrad()):
+            np.testing.assert_allclose(a, b.numpy(), rtol=1e-5, atol=1e-7)
 
 
 def test_w3_numpy_reference_matches_tapegrad(bench):
@@ -56,9 +59,17 @@ def test_w3_tapegrad_keras_step(bench):
         np.testing.assert_allclose(p, q, rtol=1e-5, atol=1e-6)
 
 
-def test_w4_tapegrad_case(bench):
-    case = bench["w4_pruning"].tapegrad_case(depth=3, width=4, batch=2)
-    assert [len(case[k]()) for k in ("all", "last", "first")] == [6, 2, 2]
+def test_w4_numpy_reference_matches_tapegrad(bench):
+    w4 = bench["w4_pruning"]
+    size = dict(depth=3, width=4, batch=5)
+    reference, case = w4.numpy_case(**size), w4.tapegrad_case(**size)
+    for kind in ("all", "last", "first", "all"):
+        # the reference lists (dW, db) from the top wanted layer down; tapegrad [W, b, W, b, ...] upwards
+        expected = [g for pair in reversed(reference[kind]()) for g in pair]
+        got = case[kind]()
+        assert len(got) == len(expected) == {"all": 6, "last": 2, "first": 2}[kind]
+        for a, b in zip(expected, got):
+            np.testing.assert_allclose(a, b.numpy(), rtol=1e-5, atol=1e-7)
 
 
 def test_w5_numpy_hvp_matches_tapegrad(bench):
@@ -67,6 +78,50 @@ def test_w5_numpy_hvp_matches_tapegrad(bench):
     for kind in ("grad", "hvp"):
         for a, b in zip(ref[kind](), case[kind]()):
             np.testing.assert_allclose(a, b.numpy(), rtol=1e-4, atol=1e-6)
+
+
+def test_w6_sgd_step_matches_numpy(bench):
+    """One SGD step of W6's model (Embedding, mean-pool, Dense(1), MSE) against the same step
+    written in NumPy: only the touched rows move, by the scattered gradient."""
+    w6 = bench["w6_sparse_embedding"]
+    layers = []
+    rows = 5000  # 1,024 ids per step leave most rows untouched
+    step = w6.tapegrad_step(rows, w6.OPTIMIZERS["SGD"][0], layers)
+    step()  # builds the layers (on data[0])
+    emb, dense = layers
+    table, kernel, bias = emb.embeddings.numpy(), dense.kernel.numpy(), dense.bias.numpy()
+    ids, y = w6.batches(rows)[1]
+    pooled = table[ids].mean(axis=1)
+    d_out = 2.0 * (pooled @ kernel + bias - y) / len(y)
+    d_table = np.zeros_like(table)
+    np.add.at(d_table, ids.reshape(-1), np.repeat(d_out @ kernel.T / ids.shape[1], ids.shape[1], axis=0))
+    step()
+    np.testing.assert_allclose(emb.embeddings.numpy(), table - 0.1 * d_table, rtol=1e-5, atol=1e-7)
+    np.testing.assert_allclose(dense.kernel.numpy(), kernel - 0.1 * pooled.T @ d_out, rtol=1e-5, atol=1e-7)
+    np.testing.assert_allclose(dense.bias.numpy(), bias - 0.1 * d_out.sum(axis=0), rtol=1e-5, atol=1e-7)
+    untouched = np.setdiff1d(np.arange(rows), ids)
+    assert untouched.size and np.array_equal(emb.embeddings.numpy()[untouched], table[untouched])
+
+
+def test_selective_compute_head_step_matches_full_step(bench):
+    """Training only the head (the body frozen, not even recorded) gives the head the same update
+    as training everything; the frozen body stays bit-identical."""
+    import tapegrad
+    sc = bench["selective_compute"]
+    splits = {}
+    steps, models = sc.cases(tapegrad, tapegrad.keras, splits, depth=3, width=4, batch=5)
+    for full, head in zip(models["full"], models["head"]):  # same starting weights
+        head.set_weights(full.get_weights())
+    body = [w.copy() for layer in models["head"][:-1] for w in layer.get_weights()]
+    for _ in range(2):
+        steps["full"](), steps["head"]()
+    for a, b in zip(models["full"][-1].get_weights(), models["head"][-1].get_weights()):
+        # Adam divides by sqrt(v): rounding differences of the gradients grow; a step is lr = 1e-3
+        np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-5)
+    assert all(np.array_equal(a, b) for a, b in zip(body, [w for layer in models["head"][:-1]
+                                                          for w in layer.get_weights()]))
+    assert not np.array_equal(body[0], models["full"][0].get_weights()[0])  # the full step trains the body
+    assert len(splits["full"]) == len(splits["head"]) == 2
 
 
 def test_w7_child_reports_its_own_peak(bench):
@@ -89,6 +144,68 @@ def test_run_table_judges_targets(bench):
     met = [line[header.index("met")] for line in body]
     assert met == ["yes", "NO", "yes", "NO"]
     assert body[0][header.index(h.TORCH)] == "3 (0.75x)"
+
+
+def test_xla_flags_carry_only_xla_flags(bench):
+    """TensorFlow's options do not belong in XLA_FLAGS (its pools are set by tf.config.threading)."""
+    flags = os.environ.get("XLA_FLAGS", "").split()
+    assert flags and all(f.startswith("--xla_") for f in flags), flags
+
+
+class _FakeThreading:
+    """tf.config.threading of a TensorFlow whose runtime has started (or not)."""
+
+    def __init__(self, started, pool=1):
+        self.started, self.pool = started, pool
+
+    def set_intra_op_parallelism_threads(self, n):
+        if self.started:
+            raise RuntimeError("Intra op parallelism cannot be modified after initialization.")
+
+    set_inter_op_parallelism_threads = set_intra_op_parallelism_threads
+
+    def get_intra_op_parallelism_threads(self):
+        return self.pool
+
+    get_inter_op_parallelism_threads = get_intra_op_parallelism_threads
+
+
+@pytest.mark.parametrize("threading, fails", [(_FakeThreading(started=False), False),
+                                              (_FakeThreading(started=True), True),
+                                              (_FakeThreading(started=False, pool=4), True)])
+def test_tensorflow_thread_pinning_fails_loudly(bench, threading, fails):
+    h = bench["_harness"]
+    fake = type("tf", (), {"config": type("config", (), {"threading": threading})})
+    if fails:
+        with pytest.raises(h.PinningError, match="TensorFlow|tensorflow"):
+            h._pin("tensorflow", fake)
+    else:
+        h._pin("tensorflow", fake)
+
+
+def test_run_records_every_process_and_the_load(bench, monkeypatch):
+    """run.py keeps each process's values (the README prints their range) and the load readings."""
+    h, run = bench["_harness"], bench["run"]
+    ratios = iter([1.06, 1.02, 1.04])
+
+    def fake_run_script(path, quick, group=None):
+        r = next(ratios)
+        return [h.result("W3", "W3 step", "ms", {h.NUMPY: 5.0, h.TAPEGRAD: 5.0 * r})], [], 0.5, ""
+    monkeypatch.setattr(run, "run_script", fake_run_script)
+    rows, notes, _, _ = run.run_median_process("W3", "w3_mlp_step.py", quick=False)
+    assert rows[0]["values"][h.TAPEGRAD] == pytest.approx(5.2)  # the median process
+    assert [p[h.TAPEGRAD] / p[h.NUMPY] for p in rows[0]["processes"]] == pytest.approx([1.06, 1.02, 1.04])
+    record = run.record(rows, notes, [0.4, 0.5, 1.3], {"W3": 0.5}, 12.0)
+    assert record["load"] == {"start": 0.4, "end": 1.3, "per_workload": {"W3": 0.5}, "min": 0.4, "max": 1.3,
+                              "loaded": 1.3 > 0.5 * (os.cpu_count() or 1)}
+    sys.path.insert(0, os.path.join(os.path.dirname(BENCH), "tools"))
+    try:
+        regen = importlib.import_module("regen")
+    finally:
+        sys.path.pop(0)
+    assert regen._ratio_text(rows[0]) == "1.02-1.06x (3 processes)"
+    record["load"]["loaded"] = True  # a run on a loaded machine: README.md quotes none of its numbers
+    assert all("loaded machine" in text and "1.0" not in text for text in regen.readme_blocks(record).values())
 
 
 def test_run_script_protocol(bench):

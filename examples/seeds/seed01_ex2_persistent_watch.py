@@ -6,7 +6,9 @@ with tf.GradientTape(persistent=True) as tape:
     tape.watch(x)  # redundant: trainable variables are watched automatically
     tape.watch(y)
     z = x * y
-print("dz/dx =", float(tape.gradient(z, x)), " dz/dy =", float(tape.gradient(z, y)))
+dz_dx, dz_dy = tape.gradient(z, x), tape.gradient(z, y)
+watched_count = len(tape.watched_variables())
+print("dz/dx =", float(dz_dx), " dz/dy =", float(dz_dy), " watched:", watched_count)
 del tape
 
 # Intended: one call for both (no persistent tape, no watch).

@@ -11,7 +11,8 @@ for epoch in range(10):
         loss = tf.reduce_sum(var)
     selected = tf.gather_nd(tape.gradient(loss, var), indices)
     var.scatter_nd_update(indices, -lr * selected)
-print("as written (entries replaced by -0.01):\n", var.numpy())
+as_written, as_written_loss = var.numpy(), loss
+print("as written (entries replaced by -0.01):\n", as_written)
 
 # Intended: subtract the step from the entries.
 var = tf.Variable([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]])

@@ -6,10 +6,12 @@ y = tf.Variable(2.0, trainable=True)
 with tf.GradientTape() as tape:
     tape.watch(x)  # needed: non-trainable variables are not watched automatically
     z = x * y
-print(f"dz/dx: {tape.gradient(z, x)}")
+dz_dx = tape.gradient(z, x)
+print(f"dz/dx: {dz_dx}")
 try:
     tape.gradient(z, y)  # as written: a second call on a non-persistent tape
 except RuntimeError as e:
+    pitfall = e
     print("pitfall, second gradient call:", type(e).__name__, "-", e)
 
 # Intended: ask for both at once (or use persistent=True).

@@ -6,7 +6,10 @@ c = tf.Variable(3.0, trainable=True)
 with tf.GradientTape() as tape:
     tape.watch([a, b])
     loss = tf.square(a + b - c)
-print("watched:", [float(g) for g in tape.gradient(loss, [a, b, c])])  # [0.0, 0.0, -0.0]
+watched = tape.gradient(loss, [a, b, c])
+watched_count = len(tape.watched_variables())
+print("watched:", [float(g) for g in watched], "of", watched_count, "variables")  # [0.0, 0.0, -0.0]
 with tf.GradientTape() as tape:
-    loss = tf.square(a + b - (c + 1.0))
-print("not watched:", tape.gradient(loss, [a, b, c]))  # a, b: None
+    loss2 = tf.square(a + b - (c + 1.0))
+unwatched = tape.gradient(loss2, [a, b, c])
+print("not watched:", unwatched)  # a, b: None

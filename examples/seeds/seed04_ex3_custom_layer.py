@@ -36,6 +36,6 @@ class IntendedLayer(tf.keras.layers.Layer):  # intended: add_weight
         return inputs * self.scale + self.offset
 
 
-layer = IntendedLayer(2.0)
-print("intended:", layer(inputs).numpy(), [w.path for w in layer.weights],
-      "trainable:", [w.name for w in layer.trainable_weights])
+intended = IntendedLayer(2.0)
+print("intended:", intended(inputs).numpy(), [w.path for w in intended.weights],
+      "trainable:", [w.name for w in intended.trainable_weights])
