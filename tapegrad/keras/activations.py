@@ -67,7 +67,10 @@ def hard_sigmoid(x):
 
 
 def softmax(x, axis=-1):
+    """``exp(x) / sum(exp(x))`` over ``axis``; a list of axes normalises over all of them jointly."""
     x = _ops.convert(x)
+    if isinstance(axis, (list, tuple)):
+        return _ops.with_logits(tg.exp(x - tg.reduce_logsumexp(x, axis=list(axis), keepdims=True)), x)
     return _ops.with_logits(tg.nn.softmax(x, axis=axis), x)
 
 

@@ -10,8 +10,8 @@ import tapegrad as tg
 
 from .. import activations, backend, initializers, regularizers
 from ..functional import KerasTensor, Node
-from ..arguments import (axis_arg, check_axis, constraint, data_format as data_format_arg, is_int, positive_int,
-                         rate as rate_arg, shape_arg)
+from ..arguments import (axis_arg, check_axis, constraint, data_format as data_format_arg, is_int, number,
+                         positive_int, rate as rate_arg, shape_arg)
 from .layer import InputSpec, Layer
 
 
@@ -34,7 +34,7 @@ class InputLayer(Layer):
             if shape is None and input_tensor is None:
                 raise ValueError("You must pass a `shape` argument.")
             if shape is not None:
-                shape = shape_arg(self, "shape", (shape,) if is_int(shape) else shape, allow_none=True)
+                shape = shape_arg(self, "shape", shape, allow_none=True)  # 3 is no shape: (3,) is, as Keras 3
                 batch_shape = (batch_size,) + shape
             else:
                 batch_shape = tuple(input_tensor.shape)
@@ -135,6 +135,8 @@ class Dense(Layer):
     array([[3., 3.]], dtype=float32)
     """
 
+    _input_kind = "tensor"
+
     def __init__(self, units, activation=None, use_bias=True, kernel_initializer="glorot_uniform",
                  bias_initializer="zeros", kernel_regularizer=None, bias_regularizer=None, activity_regularizer=None,
                  kernel_constraint=None, bias_constraint=None, quantization_config=None, **kwargs):
@@ -174,6 +176,8 @@ class Dense(Layer):
 class Embedding(Layer):
     """Rows of ``embeddings`` (input_dim, output_dim) at integer ``inputs``; its gradient is sparse
     (IndexedSlices: only the rows looked up) when the engine's ``gather`` gives one."""
+
+    _input_kind = "tensor"
 
     def __init__(self, input_dim, output_dim, embeddings_initializer="uniform", embeddings_regularizer=None,
                  embeddings_constraint=None, mask_zero=False, weights=None, **kwargs):
@@ -227,6 +231,8 @@ class Embedding(Layer):
 class Activation(Layer):
     """Applies an activation function (``"relu"``, ``"softmax"``, a callable)."""
 
+    _input_kind = "stackable"
+
     def __init__(self, activation, **kwargs):
         super().__init__(**kwargs)
         self.supports_masking = True
@@ -245,26 +251,48 @@ class Activation(Layer):
         return config
 
 
+def _relu_option(layer, arg, value):
+    """``max_value`` (None: no cap), ``negative_slope`` or ``threshold``: a number >= 0."""
+    if value is None and arg == "max_value":
+        return None
+    return number(layer, arg, value, minimum=0)
+
+
 class ReLU(Activation):
-    def __init__(self, **kwargs):
+    """``relu`` with Keras' options: ``max_value`` caps the output, ``x < threshold`` gives
+    ``negative_slope * (x - threshold)``."""
+
+    def __init__(self, max_value=None, negative_slope=0.0, threshold=0.0, **kwargs):
         super().__init__("relu", **kwargs)
-        self.built = True
-
-    def get_config(self):
-        return Layer.get_config(self)
-
-
-class Softmax(Layer):
-    """``softmax`` over ``axis`` (an int or a list of ints)."""
-
-    def __init__(self, axis=-1, **kwargs):
-        super().__init__(**kwargs)
-        self.axis = axis_arg(self, "axis", axis, allow_list=True)
+        self.max_value = _relu_option(self, "max_value", max_value)
+        self.negative_slope = _relu_option(self, "negative_slope", negative_slope)
+        self.threshold = _relu_option(self, "threshold", threshold)
         self.built = True
 
     def call(self, inputs):
-        check_axis(self, "axis", self.axis, inputs.ndim)
-        return activations.softmax(inputs, axis=self.axis)
+        return activations.relu(inputs, negative_slope=self.negative_slope, max_value=self.max_value,
+                                threshold=self.threshold)
+
+    def get_config(self):
+        config = Layer.get_config(self)
+        config.update({"max_value": self.max_value, "negative_slope": self.negative_slope,
+                       "threshold": self.threshold})
+        return config
+
+
+class Softmax(Layer):
+    """``softmax`` over ``axis`` (an int, a list of ints, or None: every axis)."""
+
+    _input_kind = "tensor"
+
+    def __init__(self, axis=-1, **kwargs):
+        super().__init__(**kwargs)
+        self.axis = None if axis is None else axis_arg(self, "axis", axis, allow_list=True)
+        self.built = True
+
+    def call(self, inputs):
+        axis = list(range(inputs.ndim)) if self.axis is None else check_axis(self, "axis", self.axis, inputs.ndim)
+        return activations.softmax(inputs, axis=axis)
 
     def get_config(self):
         config = super().get_config()
@@ -294,6 +322,8 @@ class Dropout(Layer):
         self.rate = rate_arg(self, "rate", rate)
         if noise_shape is not None:
             noise_shape = _noise_shape(self, noise_shape)
+        if seed is not None and not is_int(seed):
+            raise ValueError(f"Dropout '{self.name}': `seed` must be an integer or None; received seed={seed!r}")
         self.seed = seed
         self.noise_shape = noise_shape
         self._rng = np.random.default_rng(initializers.make_default_seed() if seed is None else seed)
@@ -323,6 +353,8 @@ class Dropout(Layer):
 class Flatten(Layer):
     """``(batch, d1, d2, ...)`` -> ``(batch, d1 * d2 * ...)``."""
 
+    _input_kind = "tensor"
+
     def __init__(self, data_format=None, **kwargs):
         super().__init__(**kwargs)
         self.data_format = data_format_arg(self, data_format)
@@ -348,9 +380,12 @@ class Flatten(Layer):
 class Reshape(Layer):
     """Reshape to ``(batch,) + target_shape`` (one entry may be -1)."""
 
+    _input_kind = "tensor"
+
     def __init__(self, target_shape, **kwargs):
         super().__init__(**kwargs)
         self.target_shape = shape_arg(self, "target_shape", target_shape, allow_unknown=True)
+        self.input_spec = InputSpec(min_ndim=1)  # the batch axis is kept
         self.built = True
 
     def call(self, inputs):
@@ -374,7 +409,14 @@ class Lambda(Layer):
         self._output_shape = output_shape
 
     def call(self, inputs):
-        return self.function(inputs, **self.arguments)
+        try:
+            return self.function(inputs, **self.arguments)
+        except (TypeError, ValueError) as e:
+            if type(e) not in (TypeError, ValueError):  # a subclass may take other arguments: keep it
+                raise
+            # As Keras: say which layer's function failed on which input (the user's code raised).
+            raise type(e)(f"Exception encountered when calling Lambda '{self.name}' on an input of type "
+                          f"{type(inputs).__name__}: {e}") from e
 
     def get_config(self):
         raise NotImplementedError("Lambda layers hold Python code and are not serialized by tapegrad.keras "

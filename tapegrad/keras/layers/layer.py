@@ -122,6 +122,11 @@ class Layer:
     ['scale/w']
     """
 
+    # What a built-in layer's ``call`` takes as its input: None (any structure: user layers,
+    # Dropout, Lambda), "tensor" (one tensor: a list or dict is refused before it reaches an op)
+    # or "stackable" (one tensor, or a list of tensors stacked into one, as Keras' Activation).
+    _input_kind = None
+
     def __new__(cls, *args, **kwargs):
         obj = super().__new__(cls)
         object.__setattr__(obj, "_init_args", (args, dict(kwargs)))
@@ -439,6 +444,8 @@ class Layer:
         if args and args[0] is None and self._first_input_required():
             raise ValueError(f"Inputs to a layer should be tensors. Got 'None' (of type NoneType) as input for "
                              f"layer '{self.name}'.")
+        if self._input_kind is not None and args:
+            self._check_one_input(args[0])
         args = _map(self._convert_arg, args)
         kwargs = {k: _map(self._convert_arg, v) for k, v in kwargs.items()}
         if any(isinstance(x, KerasTensor) for x in _flatten(list(args) + list(kwargs.values()))):
@@ -449,6 +456,17 @@ class Layer:
                                  f"argument value should be passed as a keyword argument: {arg!r} "
                                  f"(of type {type(arg)})")
         return self._eager_call(args, kwargs)
+
+    def _check_one_input(self, x):
+        """A dict, or a list of tensors, given to a layer that computes on one tensor: Keras' error
+        (a list would otherwise be stacked into one tensor, a dict fail inside an op)."""
+        if isinstance(x, dict):
+            raise ValueError(f'Layer "{self.name}" ({type(self).__name__}) expects 1 input tensor, but it received '
+                             f'a dict with keys {sorted(map(str, x))}')
+        if (self._input_kind == "tensor" and isinstance(x, (list, tuple)) and x
+                and all(_is_tensor(v) or isinstance(v, (KerasTensor, np.ndarray)) for v in x)):
+            raise ValueError(f'Layer "{self.name}" ({type(self).__name__}) expects 1 input(s), but it received '
+                             f'{len(x)} input tensors of shapes {[shape_of(v) for v in x]}')
 
     def _first_input_required(self):
         """Whether ``call``'s first argument has no default: None there is a mistake, not "absent"."""

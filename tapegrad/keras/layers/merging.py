@@ -10,6 +10,8 @@ are expanded at axis 1 to the highest rank, and a list of one tensor returns tha
 >>> tf.keras.layers.Add()([tf.ones((2, 3)), tf.ones((2, 3))]).numpy()[0]
 array([2., 2., 2.], dtype=float32)
 """
+import numpy as np
+
 import tapegrad as tg
 
 from ..arguments import axis_arg, check_axis
@@ -30,6 +32,17 @@ def _broadcast_dims(layer, shapes):
             merged.append(None if None in (i, j) else max(i, j) if 1 in (i, j) else i)
         out = tuple(merged)
     return out
+
+
+def _promote(inputs):
+    """The inputs in one dtype, as Keras' ops promote them: an int and a float input give the
+    float (the widest float among them), ints of different widths the widest int."""
+    dtypes = {x._value.dtype for x in inputs}
+    if len(dtypes) == 1:
+        return list(inputs)
+    floats = [d for d in dtypes if d.kind == "f"]
+    target = max(floats, key=lambda d: d.itemsize) if floats else np.result_type(*dtypes)
+    return [x if x._value.dtype == target else tg.cast(x, target.name) for x in inputs]
 
 
 class Merge(Layer):
@@ -76,7 +89,7 @@ class Merge(Layer):
 
     def call(self, inputs):
         self._input_shapes(inputs, are_shapes=False)
-        inputs = list(inputs)
+        inputs = _promote(inputs)
         rank = max(x.ndim for x in inputs)
         for i, x in enumerate(inputs):
             while x.ndim < rank:  # Keras: a lower-rank input gains axes after the batch axis
@@ -166,7 +179,7 @@ class Concatenate(Merge):
 
     def call(self, inputs):
         self._input_shapes(inputs, are_shapes=False)
-        return tg.concat(list(inputs), self.axis)
+        return tg.concat(_promote(inputs), self.axis)
 
     def get_config(self):
         config = super().get_config()

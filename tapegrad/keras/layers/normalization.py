@@ -29,8 +29,11 @@ class BatchNormalization(Layer):
     """Normalize with the batch's statistics in training, the moving ones in inference.
 
     Training: ``moving = moving * momentum + batch_stat * (1 - momentum)``; the variance is the
-    biased one (divided by the batch size), as Keras 3.
+    biased one (divided by the batch size), as Keras 3. Integer and bool inputs are normalized
+    in the layer's float dtype.
     """
+
+    _input_kind = "tensor"
 
     def __init__(self, axis=-1, momentum=0.99, epsilon=1e-3, center=True, scale=True, beta_initializer="zeros",
                  gamma_initializer="ones", moving_mean_initializer="zeros", moving_variance_initializer="ones",
@@ -74,6 +77,8 @@ class BatchNormalization(Layer):
     def call(self, inputs, training=None, mask=None):
         if mask is not None:
             raise NotImplementedError("BatchNormalization with a mask is not supported by tapegrad.keras")
+        if not inputs.dtype.is_floating:  # a normalized value is a fraction: Keras casts too
+            inputs = tg.cast(inputs, self.dtype)
         if training and self.trainable:
             mean, variance = tg.nn.moments(inputs, axes=self._reduction_axes)
             self.moving_mean.assign(self.moving_mean * self.momentum + mean * (1.0 - self.momentum))
@@ -107,7 +112,10 @@ class BatchNormalization(Layer):
 
 
 class LayerNormalization(Layer):
-    """Normalize each example over ``axis``: ``x * inv + (beta - mean * inv)``, inv = gamma / sqrt(var + eps)."""
+    """Normalize each example over ``axis``: ``x * inv + (beta - mean * inv)``, inv = gamma / sqrt(var + eps).
+    The input must be floating-point."""
+
+    _input_kind = "tensor"
 
     def __init__(self, axis=-1, epsilon=1e-3, center=True, scale=True, rms_scaling=False, beta_initializer="zeros",
                  gamma_initializer="ones", beta_regularizer=None, gamma_regularizer=None, beta_constraint=None,
@@ -133,6 +141,11 @@ class LayerNormalization(Layer):
         _add_gamma_and_beta(self, shape, self.scale or self.rms_scaling, self.center and not self.rms_scaling)
 
     def call(self, inputs):
+        if not inputs.dtype.is_floating:
+            # Keras normalizes integers in integer arithmetic (the variance of [0, 1, 2] truncates
+            # to 0, giving [-1, 0, 1]); no answer here would be Keras' and right at once.
+            raise TypeError(f"LayerNormalization '{self.name}': the input must be a floating-point tensor; "
+                            f"received {inputs.dtype.name} (cast it first: tf.cast(x, 'float32'))")
         ndims = inputs.ndim
         broadcast_shape = [1] * ndims
         for a in self.axis:
