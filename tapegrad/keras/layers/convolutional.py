@@ -2,7 +2,10 @@
 
 They call ``tapegrad.nn.conv2d`` / ``max_pool2d`` / ``avg_pool2d`` (TensorFlow's padding rules).
 """
-import tapegrad as tg
+from ...ops.array_ops import cast, reshape
+from ...ops.conv_ops import avg_pool2d, conv2d, max_pool2d
+from ...ops.creation_ops import zeros
+from ...ops.reduction_ops import reduce_any, reduce_max, reduce_mean
 
 from ..arguments import data_format as data_format_arg, int_tuple, positive_int
 from .core import add_kernel_and_bias, kernel_options_config, set_kernel_options
@@ -61,11 +64,11 @@ class Conv2D(Layer):
             raise ValueError(f"Conv2D '{self.name}': the input must be a floating-point tensor; received "
                              f"{inputs.dtype.name} (cast it first: tf.cast(images, 'float32'))")
         if inputs.dtype != self.kernel.dtype:
-            inputs = tg.cast(inputs, self.kernel.dtype)
-        out = tg.nn.conv2d(inputs, self.kernel, strides=list(self.strides), padding=self.padding.upper(),
+            inputs = cast(inputs, self.kernel.dtype)
+        out = conv2d(inputs, self.kernel, strides=list(self.strides), padding=self.padding.upper(),
                            dilations=list(self.dilation_rate))
         if self.bias is not None:
-            out = out + tg.reshape(self.bias, (1, 1, 1, self.filters))
+            out = out + reshape(self.bias, (1, 1, 1, self.filters))
         if self.activation is not None:
             out = self.activation(out)
         return out
@@ -98,7 +101,7 @@ class _Pooling2D(Layer):
         if self.padding == "valid" and any(w > d for w, d in zip(self.pool_size, inputs.shape[1:3])):
             # No window fits: Keras' answer is an empty image (the op refuses a window larger than its input).
             sizes = [max(0, (d - w) // s + 1) for d, w, s in zip(inputs.shape[1:3], self.pool_size, self.strides)]
-            return tg.zeros([inputs.shape[0]] + sizes + [inputs.shape[3]], inputs.dtype)
+            return zeros([inputs.shape[0]] + sizes + [inputs.shape[3]], inputs.dtype)
         return self._pool(inputs, list(self.pool_size), list(self.strides), self.padding.upper())
 
     def get_config(self):
@@ -110,7 +113,7 @@ class _Pooling2D(Layer):
 
 class MaxPooling2D(_Pooling2D):
     """Maximum over ``pool_size`` windows (``tapegrad.nn.max_pool2d``)."""
-    _pool = staticmethod(lambda *a: tg.nn.max_pool2d(*a))
+    _pool = staticmethod(max_pool2d)
 
 
 class AveragePooling2D(_Pooling2D):
@@ -122,7 +125,7 @@ class AveragePooling2D(_Pooling2D):
                             "(an int or a tuple of 2 ints)")
         super().__init__(pool_size, strides, padding, data_format, **kwargs)
 
-    _pool = staticmethod(lambda *a: tg.nn.avg_pool2d(*a))
+    _pool = staticmethod(avg_pool2d)
 
 
 class GlobalAveragePooling2D(Layer):
@@ -140,8 +143,8 @@ class GlobalAveragePooling2D(Layer):
 
     def call(self, inputs):
         if not inputs.dtype.is_floating:
-            inputs = tg.cast(inputs, self._dtype)
-        return tg.reduce_mean(inputs, axis=[1, 2], keepdims=self.keepdims)
+            inputs = cast(inputs, self._dtype)
+        return reduce_mean(inputs, axis=[1, 2], keepdims=self.keepdims)
 
     def get_config(self):
         config = super().get_config()
@@ -154,8 +157,8 @@ class GlobalMaxPooling2D(GlobalAveragePooling2D):
 
     def call(self, inputs):
         if inputs.dtype == "bool":
-            return tg.reduce_any(inputs, axis=[1, 2], keepdims=self.keepdims)
-        return tg.reduce_max(inputs, axis=[1, 2], keepdims=self.keepdims)
+            return reduce_any(inputs, axis=[1, 2], keepdims=self.keepdims)
+        return reduce_max(inputs, axis=[1, 2], keepdims=self.keepdims)
 
 
 MaxPool2D, AvgPool2D, GlobalAvgPool2D = MaxPooling2D, AveragePooling2D, GlobalAveragePooling2D

@@ -6,7 +6,10 @@ import warnings
 
 import numpy as np
 
-import tapegrad as tg
+from ...ops.array_ops import cast, gather, reshape, transpose, where
+from ...ops.creation_ops import constant
+from ...ops.linalg_ops import matmul
+from ... import math as tmath
 
 from .. import activations, backend, initializers, regularizers
 from ..functional import KerasTensor, Node
@@ -118,12 +121,12 @@ def _matmul_last(x, kernel):
     """``x @ kernel`` over the last axis of ``x`` (any rank >= 2). Integer inputs are cast to the
     kernel's dtype first: Keras keeps them integer at the layer's door and its matmul promotes."""
     if x.dtype != kernel.dtype:
-        x = tg.cast(x, kernel.dtype)
+        x = cast(x, kernel.dtype)
     if x.ndim == 2:
-        return tg.matmul(x, kernel)
+        return matmul(x, kernel)
     lead = tuple(x.shape[:-1])
-    out = tg.matmul(tg.reshape(x, (-1, x.shape[-1])), kernel)
-    return tg.reshape(out, lead + (kernel.shape[-1],))
+    out = matmul(reshape(x, (-1, x.shape[-1])), kernel)
+    return reshape(out, lead + (kernel.shape[-1],))
 
 
 class Dense(Layer):
@@ -206,11 +209,11 @@ class Embedding(Layer):
 
     def call(self, inputs):
         if inputs.dtype not in ("int32", "int64"):
-            inputs = tg.cast(inputs, "int32")
+            inputs = cast(inputs, "int32")
         if (inputs._value < 0).any():  # Keras' take wraps a negative index (-1: the last row), as NumPy
-            wrap = tg.logical_and(inputs < 0, inputs >= -self.input_dim)  # others stay, for gather's error
-            inputs = tg.where(wrap, inputs + self.input_dim, inputs)
-        return tg.gather(self.embeddings, inputs)
+            wrap = tmath.logical_and(inputs < 0, inputs >= -self.input_dim)  # others stay, for gather's error
+            inputs = where(wrap, inputs + self.input_dim, inputs)
+        return gather(self.embeddings, inputs)
 
     def compute_output_shape(self, input_shape):
         return tuple(input_shape) + (self.output_dim,)
@@ -339,7 +342,7 @@ class Dropout(Layer):
         if self.noise_shape is not None:
             shape = tuple(s if n is None else n for s, n in zip(shape, self.noise_shape))
         keep = (self._rng.random(shape) >= self.rate).astype(inputs.dtype.name)
-        return inputs * (1.0 / (1.0 - self.rate)) * tg.constant(keep)
+        return inputs * (1.0 / (1.0 - self.rate)) * constant(keep)
 
     def compute_output_shape(self, input_shape):
         return input_shape
@@ -363,9 +366,9 @@ class Flatten(Layer):
     def call(self, inputs):
         shape = tuple(inputs.shape)
         if self.data_format == "channels_first" and len(shape) > 2:
-            inputs = tg.transpose(inputs, [0] + list(range(2, len(shape))) + [1])
+            inputs = transpose(inputs, [0] + list(range(2, len(shape))) + [1])
         rest = int(np.prod(shape[1:])) if len(shape) > 1 else 1
-        return tg.reshape(inputs, (shape[0], rest))
+        return reshape(inputs, (shape[0], rest))
 
     def compute_output_shape(self, input_shape):
         rest = input_shape[1:]
@@ -389,7 +392,7 @@ class Reshape(Layer):
         self.built = True
 
     def call(self, inputs):
-        return tg.reshape(inputs, (inputs.shape[0],) + self.target_shape)
+        return reshape(inputs, (inputs.shape[0],) + self.target_shape)
 
     def get_config(self):
         config = super().get_config()

@@ -23,8 +23,10 @@ import inspect
 
 import numpy as np
 
-import tapegrad as tg
-from tapegrad.core.tensor import TensorLike
+from ...core.variable import Variable as CoreVariable
+from ...ops.array_ops import cast
+from ...ops.creation_ops import constant
+from ...core.tensor import TensorLike
 
 from .. import backend, initializers, regularizers
 from ..functional import KerasTensor, _flatten, _map, compute_output_spec, symbolic_call
@@ -420,23 +422,23 @@ class Layer:
         return backend.name_scope(self.name, caller=self)
 
     def _convert_arg(self, x):
-        if isinstance(x, tg.Variable) or type(x).__name__ == "KerasTensor":
+        if isinstance(x, CoreVariable) or type(x).__name__ == "KerasTensor":
             return x
         if isinstance(x, TensorLike):
             if self.autocast and x._value.dtype.kind == "f" and x._value.dtype != np.dtype(self._dtype):
-                return tg.cast(x, self._dtype)
+                return cast(x, self._dtype)
             return x
         if isinstance(x, (np.ndarray, np.generic)):
             arr = np.asarray(x)
             if arr.dtype.kind == "f" and self.autocast:
                 arr = arr.astype(self._dtype)
-            return tg.constant(arr)
+            return constant(arr)
         return x
 
     def __call__(self, *args, **kwargs):
         self._check_super_called()
         object.__setattr__(self, "_called", True)
-        if len(args) == 1 and isinstance(args[0], TensorLike) and not isinstance(args[0], tg.Variable) \
+        if len(args) == 1 and isinstance(args[0], TensorLike) and not isinstance(args[0], CoreVariable) \
                 and all(not isinstance(v, (list, tuple, dict, TensorLike)) for v in kwargs.values()):
             x = args[0]  # the common case: one tensor in, flags as keywords
             if not self.autocast or x._value.dtype.kind != "f" or x._value.dtype == np.dtype(self._dtype):

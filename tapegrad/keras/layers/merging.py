@@ -12,7 +12,8 @@ array([2., 2., 2.], dtype=float32)
 """
 import numpy as np
 
-import tapegrad as tg
+from ...ops.array_ops import cast, concat, expand_dims
+from ... import math as tmath
 
 from ..arguments import axis_arg, check_axis
 from .layer import Layer, shape_of
@@ -42,7 +43,7 @@ def _promote(inputs):
         return list(inputs)
     floats = [d for d in dtypes if d.kind == "f"]
     target = max(floats, key=lambda d: d.itemsize) if floats else np.result_type(*dtypes)
-    return [x if x._value.dtype == target else tg.cast(x, target.name) for x in inputs]
+    return [x if x._value.dtype == target else cast(x, target.name) for x in inputs]
 
 
 class Merge(Layer):
@@ -93,7 +94,7 @@ class Merge(Layer):
         rank = max(x.ndim for x in inputs)
         for i, x in enumerate(inputs):
             while x.ndim < rank:  # Keras: a lower-rank input gains axes after the batch axis
-                x = tg.expand_dims(x, 1)
+                x = expand_dims(x, 1)
             inputs[i] = x
         return self._merge(inputs)
 
@@ -143,7 +144,7 @@ class Maximum(Merge):
     def _merge(self, inputs):
         out = inputs[0]
         for x in inputs[1:]:
-            out = tg.maximum(out, x)
+            out = tmath.maximum(out, x)
         return out
 
 
@@ -153,7 +154,7 @@ class Minimum(Merge):
     def _merge(self, inputs):
         out = inputs[0]
         for x in inputs[1:]:
-            out = tg.minimum(out, x)
+            out = tmath.minimum(out, x)
         return out
 
 
@@ -179,7 +180,7 @@ class Concatenate(Merge):
 
     def call(self, inputs):
         self._input_shapes(inputs, are_shapes=False)
-        return tg.concat(_promote(inputs), self.axis)
+        return concat(_promote(inputs), self.axis)
 
     def get_config(self):
         config = super().get_config()

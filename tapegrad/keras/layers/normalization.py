@@ -4,7 +4,10 @@ BatchNormalization keeps ``moving_mean`` / ``moving_variance`` as non-trainable 
 updates them only when called with ``training=True`` *and* the layer is trainable: a frozen
 BatchNormalization (``layer.trainable = False``) runs in inference mode, as in Keras 3.
 """
-import tapegrad as tg
+from ...ops.array_ops import cast, reshape
+from ...ops.nn_ops import batch_normalization
+from ...ops.reduction_ops import moments
+from ... import math as tmath
 
 from .. import initializers, regularizers
 from ..arguments import axis_arg, check_axis, constraint, number
@@ -78,19 +81,19 @@ class BatchNormalization(Layer):
         if mask is not None:
             raise NotImplementedError("BatchNormalization with a mask is not supported by tapegrad.keras")
         if not inputs.dtype.is_floating:  # a normalized value is a fraction: Keras casts too
-            inputs = tg.cast(inputs, self.dtype)
+            inputs = cast(inputs, self.dtype)
         if training and self.trainable:
-            mean, variance = tg.nn.moments(inputs, axes=self._reduction_axes)
+            mean, variance = moments(inputs, axes=self._reduction_axes)
             self.moving_mean.assign(self.moving_mean * self.momentum + mean * (1.0 - self.momentum))
             self.moving_variance.assign(self.moving_variance * self.momentum + variance * (1.0 - self.momentum))
         else:
             mean, variance = self.moving_mean, self.moving_variance
         gamma, beta = self.gamma, self.beta
         if self.axis % inputs.ndim != inputs.ndim - 1:  # broadcast the per-channel values
-            mean, variance = tg.reshape(mean, self._broadcast_shape), tg.reshape(variance, self._broadcast_shape)
-            gamma = None if gamma is None else tg.reshape(gamma, self._broadcast_shape)
-            beta = None if beta is None else tg.reshape(beta, self._broadcast_shape)
-        return tg.nn.batch_normalization(inputs, mean, variance, beta, gamma, self.epsilon)
+            mean, variance = reshape(mean, self._broadcast_shape), reshape(variance, self._broadcast_shape)
+            gamma = None if gamma is None else reshape(gamma, self._broadcast_shape)
+            beta = None if beta is None else reshape(beta, self._broadcast_shape)
+        return batch_normalization(inputs, mean, variance, beta, gamma, self.epsilon)
 
     def compute_output_shape(self, input_shape):
         return input_shape
@@ -153,14 +156,14 @@ class LayerNormalization(Layer):
 
         def broadcast(v):
             if v is not None and v.ndim != ndims and self.axis != [ndims - 1]:
-                return tg.reshape(v, broadcast_shape)
+                return reshape(v, broadcast_shape)
             return v
         if self.rms_scaling:
-            _, variance = tg.nn.moments(inputs, axes=self.axis, keepdims=True)
-            out = inputs * tg.math.rsqrt(variance + self.epsilon)
+            _, variance = moments(inputs, axes=self.axis, keepdims=True)
+            out = inputs * tmath.rsqrt(variance + self.epsilon)
             return out if self.gamma is None else out * broadcast(self.gamma)
-        mean, variance = tg.nn.moments(inputs, axes=self.axis, keepdims=True)
-        inv = tg.math.rsqrt(variance + self.epsilon)
+        mean, variance = moments(inputs, axes=self.axis, keepdims=True)
+        inv = tmath.rsqrt(variance + self.epsilon)
         gamma, beta = broadcast(self.gamma), broadcast(self.beta)
         if gamma is not None:
             inv = inv * gamma
