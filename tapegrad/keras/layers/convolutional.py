@@ -9,7 +9,8 @@ from ...ops.reduction_ops import reduce_any, reduce_max, reduce_mean
 
 from ..arguments import data_format as data_format_arg, int_tuple, positive_int
 from .core import add_kernel_and_bias, kernel_options_config, set_kernel_options
-from .layer import InputSpec, Layer
+from .input_spec import InputSpec
+from .layer import Layer
 
 
 def _padding(layer, padding):

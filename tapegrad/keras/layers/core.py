@@ -15,7 +15,8 @@ from .. import activations, backend, initializers, regularizers
 from ..functional import KerasTensor, Node
 from ..arguments import (axis_arg, check_axis, constraint, data_format as data_format_arg, is_int, number,
                          positive_int, rate as rate_arg, shape_arg)
-from .layer import InputSpec, Layer
+from .input_spec import InputSpec
+from .layer import Layer
 
 
 # -- inputs ---------------------------------------------------------------------------------------

@@ -16,7 +16,8 @@ from ...ops.array_ops import cast, concat, expand_dims
 from ... import math as tmath
 
 from ..arguments import axis_arg, check_axis
-from .layer import Layer, shape_of
+from .input_spec import shape_of
+from .layer import Layer
 
 
 def _broadcast_dims(layer, shapes):

@@ -11,7 +11,8 @@ from ... import math as tmath
 
 from .. import initializers, regularizers
 from ..arguments import axis_arg, check_axis, constraint, number
-from .layer import InputSpec, Layer
+from .input_spec import InputSpec
+from .layer import Layer
 
 
 def _add_gamma_and_beta(layer, shape, with_gamma, with_beta):
