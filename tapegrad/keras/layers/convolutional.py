@@ -80,7 +80,7 @@ class Conv2D(Layer):
             "filters": self.filters, "kernel_size": self.kernel_size, "strides": self.strides,
             "padding": self.padding, "data_format": self.data_format, "dilation_rate": self.dilation_rate,
             "groups": self.groups, **kernel_options_config(self),
-            "activity_regularizer": None, "kernel_constraint": None, "bias_constraint": None,
+            "activity_regularizer": None,
         })
         return config
 

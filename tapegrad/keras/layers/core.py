@@ -85,18 +85,32 @@ def _warn_input_shape(layer):
                       UserWarning, stacklevel=3)
 
 
+def set_weight_options(layer, **weights):
+    """Each weight's options as Keras resolves them: ``name=(initializer, regularizer, constraint)``
+    sets ``layer.<name>_initializer``, ``<name>_regularizer`` and ``<name>_constraint``."""
+    for name, (initializer, regularizer, constraint_) in weights.items():
+        setattr(layer, f"{name}_initializer", initializers.get(initializer))
+        setattr(layer, f"{name}_regularizer", regularizers.get(regularizer))
+        setattr(layer, f"{name}_constraint", constraint(constraint_))
+
+
+def weight_options_config(layer, *names):
+    """The options of ``set_weight_options`` for ``names`` in a config: the initializers, the
+    regularizers, then the constraints (None: they are not serialized)."""
+    config = {f"{n}_initializer": initializers.serialize(getattr(layer, f"{n}_initializer")) for n in names}
+    config.update({f"{n}_regularizer": regularizers.serialize(getattr(layer, f"{n}_regularizer")) for n in names})
+    config.update({f"{n}_constraint": None for n in names})
+    return config
+
+
 def set_kernel_options(layer, activation, use_bias, kernel_initializer, bias_initializer, kernel_regularizer,
                        bias_regularizer, kernel_constraint, bias_constraint):
     """The activation and the kernel/bias options of a layer with a ``kernel`` and an optional
     ``bias`` (Dense, Conv2D), as Keras resolves them."""
     layer.activation = activations.get(activation)
     layer.use_bias = bool(use_bias)
-    layer.kernel_initializer = initializers.get(kernel_initializer)
-    layer.bias_initializer = initializers.get(bias_initializer)
-    layer.kernel_regularizer = regularizers.get(kernel_regularizer)
-    layer.bias_regularizer = regularizers.get(bias_regularizer)
-    layer.kernel_constraint = constraint(kernel_constraint)
-    layer.bias_constraint = constraint(bias_constraint)
+    set_weight_options(layer, kernel=(kernel_initializer, kernel_regularizer, kernel_constraint),
+                       bias=(bias_initializer, bias_regularizer, bias_constraint))
 
 
 def add_kernel_and_bias(layer, kernel_shape, units):
@@ -112,10 +126,7 @@ def add_kernel_and_bias(layer, kernel_shape, units):
 def kernel_options_config(layer):
     """The options of ``set_kernel_options`` in a config (constraints are not serialized)."""
     return {"activation": activations.serialize(layer.activation), "use_bias": layer.use_bias,
-            "kernel_initializer": initializers.serialize(layer.kernel_initializer),
-            "bias_initializer": initializers.serialize(layer.bias_initializer),
-            "kernel_regularizer": regularizers.serialize(layer.kernel_regularizer),
-            "bias_regularizer": regularizers.serialize(layer.bias_regularizer)}
+            **weight_options_config(layer, "kernel", "bias")}
 
 
 def _matmul_last(x, kernel):
@@ -173,7 +184,7 @@ class Dense(Layer):
     def get_config(self):
         config = super().get_config()
         config.update({"units": self.units, **kernel_options_config(self),
-                       "kernel_constraint": None, "bias_constraint": None, "quantization_config": None})
+                       "quantization_config": None})
         return config
 
 

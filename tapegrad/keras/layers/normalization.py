@@ -9,8 +9,9 @@ from ...ops.nn_ops import batch_normalization
 from ...ops.reduction_ops import moments
 from ... import math as tmath
 
-from .. import initializers, regularizers
-from ..arguments import axis_arg, check_axis, constraint, number
+from .. import initializers
+from ..arguments import axis_arg, check_axis, number
+from .core import set_weight_options, weight_options_config
 from .input_spec import InputSpec
 from .layer import Layer
 
@@ -49,14 +50,10 @@ class BatchNormalization(Layer):
         self.epsilon = number(self, "epsilon", epsilon)
         self.center = bool(center)
         self.scale = bool(scale)
-        self.beta_initializer = initializers.get(beta_initializer)
-        self.gamma_initializer = initializers.get(gamma_initializer)
+        set_weight_options(self, beta=(beta_initializer, beta_regularizer, beta_constraint),
+                           gamma=(gamma_initializer, gamma_regularizer, gamma_constraint))
         self.moving_mean_initializer = initializers.get(moving_mean_initializer)
         self.moving_variance_initializer = initializers.get(moving_variance_initializer)
-        self.beta_regularizer = regularizers.get(beta_regularizer)
-        self.gamma_regularizer = regularizers.get(gamma_regularizer)
-        self.beta_constraint = constraint(beta_constraint)
-        self.gamma_constraint = constraint(gamma_constraint)
         self.synchronized = synchronized
         self.supports_masking = True
         self.gamma = None
@@ -104,13 +101,10 @@ class BatchNormalization(Layer):
         config.update({
             "axis": self.axis, "momentum": self.momentum, "epsilon": self.epsilon, "center": self.center,
             "scale": self.scale,
-            "beta_initializer": initializers.serialize(self.beta_initializer),
-            "gamma_initializer": initializers.serialize(self.gamma_initializer),
+            **weight_options_config(self, "beta", "gamma"),
             "moving_mean_initializer": initializers.serialize(self.moving_mean_initializer),
             "moving_variance_initializer": initializers.serialize(self.moving_variance_initializer),
-            "beta_regularizer": regularizers.serialize(self.beta_regularizer),
-            "gamma_regularizer": regularizers.serialize(self.gamma_regularizer),
-            "beta_constraint": None, "gamma_constraint": None, "synchronized": self.synchronized,
+            "synchronized": self.synchronized,
         })
         return config
 
@@ -130,12 +124,8 @@ class LayerNormalization(Layer):
         self.center = bool(center)
         self.scale = bool(scale)
         self.rms_scaling = bool(rms_scaling)
-        self.beta_initializer = initializers.get(beta_initializer)
-        self.gamma_initializer = initializers.get(gamma_initializer)
-        self.beta_regularizer = regularizers.get(beta_regularizer)
-        self.gamma_regularizer = regularizers.get(gamma_regularizer)
-        self.beta_constraint = constraint(beta_constraint)
-        self.gamma_constraint = constraint(gamma_constraint)
+        set_weight_options(self, beta=(beta_initializer, beta_regularizer, beta_constraint),
+                           gamma=(gamma_initializer, gamma_regularizer, gamma_constraint))
         self.supports_masking = True
 
     def build(self, input_shape):
@@ -181,10 +171,6 @@ class LayerNormalization(Layer):
         config.update({
             "axis": self.axis, "epsilon": self.epsilon, "center": self.center, "scale": self.scale,
             "rms_scaling": self.rms_scaling,
-            "beta_initializer": initializers.serialize(self.beta_initializer),
-            "gamma_initializer": initializers.serialize(self.gamma_initializer),
-            "beta_regularizer": regularizers.serialize(self.beta_regularizer),
-            "gamma_regularizer": regularizers.serialize(self.gamma_regularizer),
-            "beta_constraint": None, "gamma_constraint": None,
+            **weight_options_config(self, "beta", "gamma"),
         })
         return config
