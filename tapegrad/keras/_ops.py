@@ -1,33 +1,35 @@
 """Small helpers Keras code shares: value conversion and Keras 3's logits cache.
 
-Keras layers and losses call tapegrad's public ops (``tg.nn.relu``, ``tg.clip_by_value`` ...)
-directly; Keras defines no ops of its own.
+Keras layers and losses call tapegrad's ops from their family modules (``ops/array_ops.py``,
+``ops/reduction_ops.py`` ...) directly; Keras defines no ops of its own.
 """
 import numpy as np
 
-import tapegrad as tg
-from tapegrad.core.tensor import Tensor, TensorLike
+from ..core.variable import Variable as CoreVariable
+from ..ops import array_ops
+from ..ops.creation_ops import constant
+from ..core.tensor import Tensor, TensorLike
 
 
 def convert(x, dtype=None):
     """A Tensor for ``x``; converted to ``dtype`` when given (Keras' ``convert_to_tensor``, which casts)."""
     if isinstance(x, TensorLike):
         if dtype is not None and x.dtype != dtype:
-            return tg.cast(x, dtype)
-        return x.read_value() if isinstance(x, tg.Variable) else x
+            return array_ops.cast(x, dtype)
+        return x.read_value() if isinstance(x, CoreVariable) else x
     if hasattr(x, "__tapegrad_tensor__"):
         return cast(x.__tapegrad_tensor__(), dtype) if dtype is not None else x.__tapegrad_tensor__()
     arr = np.asarray(x)
     if dtype is not None:
-        return tg.constant(arr.astype(np.dtype(str(getattr(dtype, "name", dtype))), copy=False))
+        return constant(arr.astype(np.dtype(str(getattr(dtype, "name", dtype))), copy=False))
     if arr.dtype == np.float64 and not isinstance(x, (np.ndarray, np.generic)):
         arr = arr.astype(np.float32)  # Python floats: TF's float32 default
-    return tg.constant(arr)
+    return constant(arr)
 
 
 def cast(x, dtype):
     x = convert(x)
-    return x if x.dtype == dtype else tg.cast(x, dtype)
+    return x if x.dtype == dtype else array_ops.cast(x, dtype)
 
 
 class LogitsTensor(Tensor):

@@ -11,7 +11,10 @@ array([0., 2.], dtype=float32)
 """
 import math
 
-import tapegrad as tg
+from ..ops.array_ops import where, zeros_like
+from ..ops.math_ops import clip_by_value
+from ..ops.reduction_ops import reduce_logsumexp
+from .. import math as tmath, nn as tnn
 
 from . import _ops
 from .serialization import deserialize_keras_object
@@ -24,73 +27,76 @@ def linear(x):
 def relu(x, negative_slope=0.0, max_value=None, threshold=0.0):
     x = _ops.convert(x)
     if negative_slope == 0.0 and max_value is None and threshold == 0.0:
-        return tg.nn.relu(x)
+        return tnn.relu(x)
     if threshold != 0.0:
-        out = tg.where(x > threshold, x, tg.zeros_like(x))
+        out = where(x > threshold, x, zeros_like(x))
     else:
-        out = tg.nn.relu(x)
+        out = tnn.relu(x)
     if negative_slope:
-        out = out + negative_slope * tg.where(x < threshold, x - threshold, tg.zeros_like(x))
+        out = out + negative_slope * where(x < threshold, x - threshold, zeros_like(x))
     if max_value is not None:
-        out = tg.minimum(out, float(max_value))
+        out = tmath.minimum(out, float(max_value))
     return out
 
 
 def relu6(x):
-    return tg.nn.relu6(_ops.convert(x))
+    return tnn.relu6(_ops.convert(x))
 
 
 def leaky_relu(x, negative_slope=0.2):
-    return tg.nn.leaky_relu(_ops.convert(x), alpha=negative_slope)
+    return tnn.leaky_relu(_ops.convert(x), alpha=negative_slope)
 
 
 def elu(x, alpha=1.0):
     x = _ops.convert(x)
-    return tg.nn.elu(x) if alpha == 1.0 else tg.where(x > 0, x, alpha * (tg.exp(tg.minimum(x, 0.0)) - 1.0))
+    return tnn.elu(x) if alpha == 1.0 else where(x > 0, x, alpha * (tmath.exp(tmath.minimum(x, 0.0)) - 1.0))
 
 
 def selu(x):
     alpha = 1.6732632423543772848170429916717
     scale = 1.0507009873554804934193349852946
     x = _ops.convert(x)
-    return scale * tg.where(x > 0, x, alpha * (tg.exp(tg.minimum(x, 0.0)) - 1.0))
+    return scale * where(x > 0, x, alpha * (tmath.exp(tmath.minimum(x, 0.0)) - 1.0))
 
 
 def sigmoid(x):
     x = _ops.convert(x)
-    return _ops.with_logits(tg.sigmoid(x), x)
+    return _ops.with_logits(tmath.sigmoid(x), x)
 
 
 def hard_sigmoid(x):
     x = _ops.convert(x)
-    return tg.clip_by_value(x / 6.0 + 0.5, 0.0, 1.0)
+    return clip_by_value(x / 6.0 + 0.5, 0.0, 1.0)
 
 
 def softmax(x, axis=-1):
+    """``exp(x) / sum(exp(x))`` over ``axis``; a list of axes normalises over all of them jointly."""
     x = _ops.convert(x)
-    return _ops.with_logits(tg.nn.softmax(x, axis=axis), x)
+    if isinstance(axis, (list, tuple)):
+        return _ops.with_logits(tmath.exp(x - reduce_logsumexp(x, axis=list(axis), keepdims=True)), x)
+    return _ops.with_logits(tnn.softmax(x, axis=axis), x)
 
 
 def log_softmax(x, axis=-1):
-    return tg.nn.log_softmax(_ops.convert(x), axis=axis)
+    return tnn.log_softmax(_ops.convert(x), axis=axis)
 
 
 def tanh(x):
-    return tg.tanh(_ops.convert(x))
+    return tmath.tanh(_ops.convert(x))
 
 
 def softplus(x):
-    return tg.nn.softplus(_ops.convert(x))
+    return tnn.softplus(_ops.convert(x))
 
 
 def softsign(x):
     x = _ops.convert(x)
-    return x / (1.0 + tg.abs(x))
+    return x / (1.0 + tmath.abs(x))
 
 
 def silu(x):
     x = _ops.convert(x)
-    return x * tg.sigmoid(x)
+    return x * tmath.sigmoid(x)
 
 
 swish = silu
@@ -100,12 +106,12 @@ def gelu(x, approximate=False):
     x = _ops.convert(x)
     if approximate:
         c = math.sqrt(2.0 / math.pi)
-        return 0.5 * x * (1.0 + tg.tanh(c * (x + 0.044715 * x * x * x)))
-    return 0.5 * x * (1.0 + tg.math.erf(x / math.sqrt(2.0)))
+        return 0.5 * x * (1.0 + tmath.tanh(c * (x + 0.044715 * x * x * x)))
+    return 0.5 * x * (1.0 + tmath.erf(x / math.sqrt(2.0)))
 
 
 def exponential(x):
-    return tg.exp(_ops.convert(x))
+    return tmath.exp(_ops.convert(x))
 
 
 ALL_OBJECTS_DICT = {f.__name__: f for f in (linear, relu, relu6, leaky_relu, elu, selu, sigmoid, hard_sigmoid,

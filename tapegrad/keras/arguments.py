@@ -115,7 +115,7 @@ def constraint(value):
 def dtype_arg(layer_class, name, dtype):
     """A layer's ``dtype`` argument as a dtype name; an unknown name is a ValueError naming the layer
     (it would otherwise surface at the first weight, as NumPy's "data type not understood")."""
-    from tapegrad.core import dtypes
+    from ..core import dtypes
     from . import backend
     if isinstance(dtype, dict):  # a serialised DTypePolicy
         dtype = dtype.get("config", {}).get("name")

@@ -21,7 +21,9 @@ import math
 
 import numpy as np
 
-import tapegrad as tg
+from ..core.dtypes import int64
+from ..core.tensor import Tensor
+from ..ops.random_ops import uniform
 
 from . import backend
 from .arguments import number
@@ -38,7 +40,7 @@ def _rng(seed):
 
 def make_default_seed():
     """A seed drawn from tapegrad's global random stream (Keras draws one from Python's)."""
-    return int(tg.random.uniform([], 1, 10**9, dtype=tg.int64).numpy())
+    return int(uniform([], 1, 10**9, dtype=int64).numpy())
 
 
 def compute_fans(shape):
@@ -274,7 +276,7 @@ def get(identifier):
         return deserialize(identifier)
     if isinstance(identifier, type) and issubclass(identifier, Initializer):
         return identifier()
-    if isinstance(identifier, (np.ndarray, np.generic, tg.Tensor)):
+    if isinstance(identifier, (np.ndarray, np.generic, Tensor)):
         value = np.asarray(identifier)
 
         def initialize_fn(shape, dtype=None):

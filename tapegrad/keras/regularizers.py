@@ -4,7 +4,8 @@
 >>> float(tf.keras.regularizers.L2(0.5)(tf.constant([1.0, 2.0])))
 2.5
 """
-import tapegrad as tg
+from ..ops.reduction_ops import reduce_sum
+from .. import math as tmath
 
 from .arguments import number
 from .serialization import deserialize_keras_object, serialize_keras_object
@@ -27,7 +28,7 @@ class L1(Regularizer):
         self.l1 = number(self, "l1", l1, minimum=0)
 
     def __call__(self, x):
-        return self.l1 * tg.reduce_sum(tg.abs(x))
+        return self.l1 * reduce_sum(tmath.abs(x))
 
     def get_config(self):
         return {"l1": self.l1}
@@ -38,7 +39,7 @@ class L2(Regularizer):
         self.l2 = number(self, "l2", l2, minimum=0)
 
     def __call__(self, x):
-        return self.l2 * tg.reduce_sum(tg.square(x))
+        return self.l2 * reduce_sum(tmath.square(x))
 
     def get_config(self):
         return {"l2": self.l2}
@@ -51,9 +52,9 @@ class L1L2(Regularizer):
     def __call__(self, x):
         out = 0.0
         if self.l1:
-            out = out + self.l1 * tg.reduce_sum(tg.abs(x))
+            out = out + self.l1 * reduce_sum(tmath.abs(x))
         if self.l2:
-            out = out + self.l2 * tg.reduce_sum(tg.square(x))
+            out = out + self.l2 * reduce_sum(tmath.square(x))
         return out
 
     def get_config(self):

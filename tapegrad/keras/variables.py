@@ -17,13 +17,14 @@ As in Keras 3 on TensorFlow, two flags are kept apart:
 """
 import numpy as np
 
-import tapegrad as tg
-from tapegrad.core.tensor import TensorLike
+from ..core.variable import Variable as CoreVariable
+from ..ops.creation_ops import constant
+from ..core.tensor import TensorLike
 
 from . import backend
 
 
-class Variable(tg.Variable):
+class Variable(CoreVariable):
     """A Keras weight: ``initializer`` (a callable of ``(shape, dtype)``, a name, or a value)."""
 
     __slots__ = ("_keras_name", "_path", "_keras_trainable", "_autocast", "_aggregation",
@@ -121,4 +122,4 @@ def _inferred_dtype(value):
         return value.dtype.name
     if isinstance(value, (np.ndarray, np.generic)):
         return value.dtype.name
-    return tg.constant(value).dtype.name
+    return constant(value).dtype.name

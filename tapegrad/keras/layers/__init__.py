@@ -1,5 +1,6 @@
 """``keras.layers``: the Layer base class and Keras 3's layers on tapegrad."""
-from .layer import InputSpec, Layer  # noqa: F401
+from .input_spec import InputSpec  # noqa: F401
+from .layer import Layer  # noqa: F401
 from .core import (Activation, Dense, Dropout, Embedding, Flatten, Input, InputLayer, Lambda, ReLU,  # noqa: F401
                    Reshape, Softmax)
 from .merging import Add, Average, Concatenate, Maximum, Minimum, Multiply, Subtract  # noqa: F401

@@ -6,13 +6,17 @@ import warnings
 
 import numpy as np
 
-import tapegrad as tg
+from ...ops.array_ops import cast, gather, reshape, transpose, where
+from ...ops.creation_ops import constant
+from ...ops.linalg_ops import matmul
+from ... import math as tmath
 
 from .. import activations, backend, initializers, regularizers
 from ..functional import KerasTensor, Node
-from ..arguments import (axis_arg, check_axis, constraint, data_format as data_format_arg, is_int, positive_int,
-                         rate as rate_arg, shape_arg)
-from .layer import InputSpec, Layer
+from ..arguments import (axis_arg, check_axis, constraint, data_format as data_format_arg, is_int, number,
+                         positive_int, rate as rate_arg, shape_arg)
+from .input_spec import InputSpec
+from .layer import Layer
 
 
 # -- inputs ---------------------------------------------------------------------------------------
@@ -34,7 +38,7 @@ class InputLayer(Layer):
             if shape is None and input_tensor is None:
                 raise ValueError("You must pass a `shape` argument.")
             if shape is not None:
-                shape = shape_arg(self, "shape", (shape,) if is_int(shape) else shape, allow_none=True)
+                shape = shape_arg(self, "shape", shape, allow_none=True)  # 3 is no shape: (3,) is, as Keras 3
                 batch_shape = (batch_size,) + shape
             else:
                 batch_shape = tuple(input_tensor.shape)
@@ -81,18 +85,32 @@ def _warn_input_shape(layer):
                       UserWarning, stacklevel=3)
 
 
+def set_weight_options(layer, **weights):
+    """Each weight's options as Keras resolves them: ``name=(initializer, regularizer, constraint)``
+    sets ``layer.<name>_initializer``, ``<name>_regularizer`` and ``<name>_constraint``."""
+    for name, (initializer, regularizer, constraint_) in weights.items():
+        setattr(layer, f"{name}_initializer", initializers.get(initializer))
+        setattr(layer, f"{name}_regularizer", regularizers.get(regularizer))
+        setattr(layer, f"{name}_constraint", constraint(constraint_))
+
+
+def weight_options_config(layer, *names):
+    """The options of ``set_weight_options`` for ``names`` in a config: the initializers, the
+    regularizers, then the constraints (None: they are not serialized)."""
+    config = {f"{n}_initializer": initializers.serialize(getattr(layer, f"{n}_initializer")) for n in names}
+    config.update({f"{n}_regularizer": regularizers.serialize(getattr(layer, f"{n}_regularizer")) for n in names})
+    config.update({f"{n}_constraint": None for n in names})
+    return config
+
+
 def set_kernel_options(layer, activation, use_bias, kernel_initializer, bias_initializer, kernel_regularizer,
                        bias_regularizer, kernel_constraint, bias_constraint):
     """The activation and the kernel/bias options of a layer with a ``kernel`` and an optional
     ``bias`` (Dense, Conv2D), as Keras resolves them."""
     layer.activation = activations.get(activation)
     layer.use_bias = bool(use_bias)
-    layer.kernel_initializer = initializers.get(kernel_initializer)
-    layer.bias_initializer = initializers.get(bias_initializer)
-    layer.kernel_regularizer = regularizers.get(kernel_regularizer)
-    layer.bias_regularizer = regularizers.get(bias_regularizer)
-    layer.kernel_constraint = constraint(kernel_constraint)
-    layer.bias_constraint = constraint(bias_constraint)
+    set_weight_options(layer, kernel=(kernel_initializer, kernel_regularizer, kernel_constraint),
+                       bias=(bias_initializer, bias_regularizer, bias_constraint))
 
 
 def add_kernel_and_bias(layer, kernel_shape, units):
@@ -108,22 +126,19 @@ def add_kernel_and_bias(layer, kernel_shape, units):
 def kernel_options_config(layer):
     """The options of ``set_kernel_options`` in a config (constraints are not serialized)."""
     return {"activation": activations.serialize(layer.activation), "use_bias": layer.use_bias,
-            "kernel_initializer": initializers.serialize(layer.kernel_initializer),
-            "bias_initializer": initializers.serialize(layer.bias_initializer),
-            "kernel_regularizer": regularizers.serialize(layer.kernel_regularizer),
-            "bias_regularizer": regularizers.serialize(layer.bias_regularizer)}
+            **weight_options_config(layer, "kernel", "bias")}
 
 
 def _matmul_last(x, kernel):
     """``x @ kernel`` over the last axis of ``x`` (any rank >= 2). Integer inputs are cast to the
     kernel's dtype first: Keras keeps them integer at the layer's door and its matmul promotes."""
     if x.dtype != kernel.dtype:
-        x = tg.cast(x, kernel.dtype)
+        x = cast(x, kernel.dtype)
     if x.ndim == 2:
-        return tg.matmul(x, kernel)
+        return matmul(x, kernel)
     lead = tuple(x.shape[:-1])
-    out = tg.matmul(tg.reshape(x, (-1, x.shape[-1])), kernel)
-    return tg.reshape(out, lead + (kernel.shape[-1],))
+    out = matmul(reshape(x, (-1, x.shape[-1])), kernel)
+    return reshape(out, lead + (kernel.shape[-1],))
 
 
 class Dense(Layer):
@@ -134,6 +149,8 @@ class Dense(Layer):
     >>> layer(tf.ones((1, 3))).numpy()
     array([[3., 3.]], dtype=float32)
     """
+
+    _input_kind = "tensor"
 
     def __init__(self, units, activation=None, use_bias=True, kernel_initializer="glorot_uniform",
                  bias_initializer="zeros", kernel_regularizer=None, bias_regularizer=None, activity_regularizer=None,
@@ -167,13 +184,15 @@ class Dense(Layer):
     def get_config(self):
         config = super().get_config()
         config.update({"units": self.units, **kernel_options_config(self),
-                       "kernel_constraint": None, "bias_constraint": None, "quantization_config": None})
+                       "quantization_config": None})
         return config
 
 
 class Embedding(Layer):
     """Rows of ``embeddings`` (input_dim, output_dim) at integer ``inputs``; its gradient is sparse
     (IndexedSlices: only the rows looked up) when the engine's ``gather`` gives one."""
+
+    _input_kind = "tensor"
 
     def __init__(self, input_dim, output_dim, embeddings_initializer="uniform", embeddings_regularizer=None,
                  embeddings_constraint=None, mask_zero=False, weights=None, **kwargs):
@@ -202,11 +221,11 @@ class Embedding(Layer):
 
     def call(self, inputs):
         if inputs.dtype not in ("int32", "int64"):
-            inputs = tg.cast(inputs, "int32")
+            inputs = cast(inputs, "int32")
         if (inputs._value < 0).any():  # Keras' take wraps a negative index (-1: the last row), as NumPy
-            wrap = tg.logical_and(inputs < 0, inputs >= -self.input_dim)  # others stay, for gather's error
-            inputs = tg.where(wrap, inputs + self.input_dim, inputs)
-        return tg.gather(self.embeddings, inputs)
+            wrap = tmath.logical_and(inputs < 0, inputs >= -self.input_dim)  # others stay, for gather's error
+            inputs = where(wrap, inputs + self.input_dim, inputs)
+        return gather(self.embeddings, inputs)
 
     def compute_output_shape(self, input_shape):
         return tuple(input_shape) + (self.output_dim,)
@@ -227,6 +246,8 @@ class Embedding(Layer):
 class Activation(Layer):
     """Applies an activation function (``"relu"``, ``"softmax"``, a callable)."""
 
+    _input_kind = "stackable"
+
     def __init__(self, activation, **kwargs):
         super().__init__(**kwargs)
         self.supports_masking = True
@@ -245,26 +266,48 @@ class Activation(Layer):
         return config
 
 
+def _relu_option(layer, arg, value):
+    """``max_value`` (None: no cap), ``negative_slope`` or ``threshold``: a number >= 0."""
+    if value is None and arg == "max_value":
+        return None
+    return number(layer, arg, value, minimum=0)
+
+
 class ReLU(Activation):
-    def __init__(self, **kwargs):
+    """``relu`` with Keras' options: ``max_value`` caps the output, ``x < threshold`` gives
+    ``negative_slope * (x - threshold)``."""
+
+    def __init__(self, max_value=None, negative_slope=0.0, threshold=0.0, **kwargs):
         super().__init__("relu", **kwargs)
-        self.built = True
-
-    def get_config(self):
-        return Layer.get_config(self)
-
-
-class Softmax(Layer):
-    """``softmax`` over ``axis`` (an int or a list of ints)."""
-
-    def __init__(self, axis=-1, **kwargs):
-        super().__init__(**kwargs)
-        self.axis = axis_arg(self, "axis", axis, allow_list=True)
+        self.max_value = _relu_option(self, "max_value", max_value)
+        self.negative_slope = _relu_option(self, "negative_slope", negative_slope)
+        self.threshold = _relu_option(self, "threshold", threshold)
         self.built = True
 
     def call(self, inputs):
-        check_axis(self, "axis", self.axis, inputs.ndim)
-        return activations.softmax(inputs, axis=self.axis)
+        return activations.relu(inputs, negative_slope=self.negative_slope, max_value=self.max_value,
+                                threshold=self.threshold)
+
+    def get_config(self):
+        config = Layer.get_config(self)
+        config.update({"max_value": self.max_value, "negative_slope": self.negative_slope,
+                       "threshold": self.threshold})
+        return config
+
+
+class Softmax(Layer):
+    """``softmax`` over ``axis`` (an int, a list of ints, or None: every axis)."""
+
+    _input_kind = "tensor"
+
+    def __init__(self, axis=-1, **kwargs):
+        super().__init__(**kwargs)
+        self.axis = None if axis is None else axis_arg(self, "axis", axis, allow_list=True)
+        self.built = True
+
+    def call(self, inputs):
+        axis = list(range(inputs.ndim)) if self.axis is None else check_axis(self, "axis", self.axis, inputs.ndim)
+        return activations.softmax(inputs, axis=axis)
 
     def get_config(self):
         config = super().get_config()
@@ -294,6 +337,8 @@ class Dropout(Layer):
         self.rate = rate_arg(self, "rate", rate)
         if noise_shape is not None:
             noise_shape = _noise_shape(self, noise_shape)
+        if seed is not None and not is_int(seed):
+            raise ValueError(f"Dropout '{self.name}': `seed` must be an integer or None; received seed={seed!r}")
         self.seed = seed
         self.noise_shape = noise_shape
         self._rng = np.random.default_rng(initializers.make_default_seed() if seed is None else seed)
@@ -309,7 +354,7 @@ class Dropout(Layer):
         if self.noise_shape is not None:
             shape = tuple(s if n is None else n for s, n in zip(shape, self.noise_shape))
         keep = (self._rng.random(shape) >= self.rate).astype(inputs.dtype.name)
-        return inputs * (1.0 / (1.0 - self.rate)) * tg.constant(keep)
+        return inputs * (1.0 / (1.0 - self.rate)) * constant(keep)
 
     def compute_output_shape(self, input_shape):
         return input_shape
@@ -323,6 +368,8 @@ class Dropout(Layer):
 class Flatten(Layer):
     """``(batch, d1, d2, ...)`` -> ``(batch, d1 * d2 * ...)``."""
 
+    _input_kind = "tensor"
+
     def __init__(self, data_format=None, **kwargs):
         super().__init__(**kwargs)
         self.data_format = data_format_arg(self, data_format)
@@ -331,9 +378,9 @@ class Flatten(Layer):
     def call(self, inputs):
         shape = tuple(inputs.shape)
         if self.data_format == "channels_first" and len(shape) > 2:
-            inputs = tg.transpose(inputs, [0] + list(range(2, len(shape))) + [1])
+            inputs = transpose(inputs, [0] + list(range(2, len(shape))) + [1])
         rest = int(np.prod(shape[1:])) if len(shape) > 1 else 1
-        return tg.reshape(inputs, (shape[0], rest))
+        return reshape(inputs, (shape[0], rest))
 
     def compute_output_shape(self, input_shape):
         rest = input_shape[1:]
@@ -348,13 +395,16 @@ class Flatten(Layer):
 class Reshape(Layer):
     """Reshape to ``(batch,) + target_shape`` (one entry may be -1)."""
 
+    _input_kind = "tensor"
+
     def __init__(self, target_shape, **kwargs):
         super().__init__(**kwargs)
         self.target_shape = shape_arg(self, "target_shape", target_shape, allow_unknown=True)
+        self.input_spec = InputSpec(min_ndim=1)  # the batch axis is kept
         self.built = True
 
     def call(self, inputs):
-        return tg.reshape(inputs, (inputs.shape[0],) + self.target_shape)
+        return reshape(inputs, (inputs.shape[0],) + self.target_shape)
 
     def get_config(self):
         config = super().get_config()
@@ -374,7 +424,14 @@ class Lambda(Layer):
         self._output_shape = output_shape
 
     def call(self, inputs):
-        return self.function(inputs, **self.arguments)
+        try:
+            return self.function(inputs, **self.arguments)
+        except (TypeError, ValueError) as e:
+            if type(e) not in (TypeError, ValueError):  # a subclass may take other arguments: keep it
+                raise
+            # As Keras: say which layer's function failed on which input (the user's code raised).
+            raise type(e)(f"Exception encountered when calling Lambda '{self.name}' on an input of type "
+                          f"{type(inputs).__name__}: {e}") from e
 
     def get_config(self):
         raise NotImplementedError("Lambda layers hold Python code and are not serialized by tapegrad.keras "

@@ -1,20 +1,11 @@
 """``keras.layers.Layer``: Keras 3's build / add_weight / call protocol on tapegrad.
 
-What a layer does, as Keras 3:
+What a layer does, as Keras 3 (what it holds -- sub-layers, weights, metrics -- and the order
+of ``weights`` are in ``tracking.py``; what an input must look like in ``input_spec.py``):
 
 - **Lazy build.** The first call builds the layer from its input's shape
   (``build(input_shape)`` creates the weights with ``add_weight``), inside the layer's name
   scope, so weights get paths such as ``sequential/dense/kernel``.
-- **Tracking.** Assigning a layer, a ``keras.Variable`` (what ``add_weight`` returns) or a
-  list/dict of them to an attribute tracks it. A raw ``tapegrad.Variable`` attribute is *not*
-  tracked -- Keras 3 tracks only its own Variable class (seed 004, example 3: such a layer's
-  ``weights`` is empty, yet its gradients are right, since the tape watches the variable).
-  Use ``add_weight`` to make a weight part of the layer.
-- **Order.** ``weights`` is the layer's own trainable weights, then its own non-trainable ones,
-  then each sub-layer's weights, in tracking order, without duplicates.
-- **trainable.** ``layer.trainable = False`` sets the flag on the layer, its sub-layers and their
-  weights; ``trainable_weights`` is then empty. (A tape still auto-watches those weights, as in
-  TensorFlow: see ``keras.Variable``.)
 - **training.** ``call(inputs, training=None)``: a value given explicitly wins, else the value of
   the outer layer call, else the signature's default.
 """
@@ -23,8 +14,10 @@ import inspect
 
 import numpy as np
 
-import tapegrad as tg
-from tapegrad.core.tensor import TensorLike
+from ...core.variable import Variable as CoreVariable
+from ...ops.array_ops import cast
+from ...ops.creation_ops import constant
+from ...core.tensor import TensorLike
 
 from .. import backend, initializers, regularizers
 from ...core.nest import flatten as _flatten, map_structure as _map
@@ -32,6 +25,8 @@ from ..functional import KerasTensor, compute_output_spec, symbolic_call
 from ..serialization import serialize_keras_object
 from ..variables import Variable
 from ..arguments import constraint as _constraint, dtype_arg, shape_arg
+from .input_spec import shape_of
+from .tracking import LayerTracking
 
 # Attributes the tracker must not look at (set through object.__setattr__ in __init__).
 _CONTEXT_ARGS = ("training",)
@@ -41,73 +36,7 @@ def _is_tensor(x):
     return isinstance(x, TensorLike) or hasattr(x, "__tapegrad_tensor__")
 
 
-def shape_of(x):
-    """A shape tuple (ints, None for unknown) of a tensor, array or KerasTensor."""
-    shape = getattr(x, "shape", None)
-    if shape is None:
-        shape = np.shape(x)
-    return tuple(None if d is None else int(d) for d in shape)
-
-
-class InputSpec:
-    """What a layer accepts: ``ndim``, ``min_ndim``, ``max_ndim`` and fixed ``axes`` sizes."""
-
-    def __init__(self, dtype=None, shape=None, ndim=None, max_ndim=None, min_ndim=None, axes=None,
-                 allow_last_axis_squeeze=False, name=None, optional=False):
-        self.dtype, self.shape, self.name, self.optional = dtype, shape, name, optional
-        self.ndim = len(shape) if shape is not None else ndim
-        self.max_ndim, self.min_ndim = max_ndim, min_ndim
-        self.axes = dict(axes or {})
-
-    def check(self, layer_name, shape):
-        rank = len(shape)
-        prefix = f'Input 0 of layer "{layer_name}" is incompatible with the layer: '
-        if self.ndim is not None and rank != self.ndim:
-            raise ValueError(prefix + f"expected ndim={self.ndim}, found ndim={rank}. Full shape received: {shape}")
-        if self.min_ndim is not None and rank < self.min_ndim:
-            raise ValueError(prefix + f"expected min_ndim={self.min_ndim}, found ndim={rank}. "
-                                      f"Full shape received: {shape}")
-        if self.max_ndim is not None and rank > self.max_ndim:
-            raise ValueError(prefix + f"expected max_ndim={self.max_ndim}, found ndim={rank}. "
-                                      f"Full shape received: {shape}")
-        for axis, value in self.axes.items():
-            if value is not None and -rank <= axis < rank and shape[axis] not in (value, None):
-                raise ValueError(prefix + f"expected axis {axis} of input shape to have value {value}, "
-                                          f"but received input with shape {shape}")
-
-
-class TrackedList(list):
-    """A list attribute of a layer: layers and variables appended later are tracked too."""
-
-    def __init__(self, values, owner):
-        super().__init__(values)
-        self._owner = owner
-
-    def append(self, value):
-        self._owner._track(value)
-        super().append(value)
-
-    def extend(self, values):
-        values = list(values)
-        for v in values:
-            self._owner._track(v)
-        super().extend(values)
-
-    def insert(self, index, value):
-        self._owner._track(value)
-        super().insert(index, value)
-
-    def __setitem__(self, key, value):
-        for v in (value if isinstance(key, slice) else [value]):
-            self._owner._track(v)
-        super().__setitem__(key, value)
-
-    def __iadd__(self, values):
-        self.extend(values)
-        return self
-
-
-class Layer:
+class Layer(LayerTracking):
     """Base class of every layer: subclass it, create weights in ``build``, compute in ``call``.
 
     >>> import tapegrad as tf
@@ -122,6 +51,11 @@ class Layer:
     >>> [w.path for w in layer.weights]
     ['scale/w']
     """
+
+    # What a built-in layer's ``call`` takes as its input: None (any structure: user layers,
+    # Dropout, Lambda), "tensor" (one tensor: a list or dict is refused before it reaches an op)
+    # or "stackable" (one tensor, or a list of tensors stacked into one, as Keras' Activation).
+    _input_kind = None
 
     def __new__(cls, *args, **kwargs):
         obj = super().__new__(cls)
@@ -173,62 +107,10 @@ class Layer:
             a: (None if a not in params or params[a].default is inspect.Parameter.empty else params[a].default)
             for a in _CONTEXT_ARGS})
 
-    def _init_tracking(self):
-        if "_layers" in self.__dict__:
-            return
-        for attr in ("_trainable_variables", "_non_trainable_variables", "_layers", "_metrics"):
-            object.__setattr__(self, attr, [])
-
     def _check_super_called(self):
         if "name" not in self.__dict__:
             raise RuntimeError(f"In layer '{type(self).__name__}', you forgot to call `super().__init__()` "
                                f"as the first statement in the `__init__()` method. Go add it!")
-
-    # -- tracking -----------------------------------------------------------------------------
-    def __setattr__(self, name, value):
-        if "_layers" not in self.__dict__:
-            self._init_tracking()
-        object.__setattr__(self, name, self._track(value))
-
-    def __delattr__(self, name):
-        obj = getattr(self, name, None)
-        if isinstance(obj, Variable):
-            for store in (self._trainable_variables, self._non_trainable_variables):
-                if any(v is obj for v in store):
-                    store[:] = [v for v in store if v is not obj]
-        elif isinstance(obj, Layer):
-            self._layers[:] = [la for la in self._layers if la is not obj]
-        object.__delattr__(self, name)
-
-    def _track(self, value):
-        from ..metrics import Metric
-        if isinstance(value, Variable):
-            if not any(v is value for v in self._trainable_variables + self._non_trainable_variables):
-                self._track_variable(value)
-        elif isinstance(value, Metric):
-            if not any(m is value for m in self._metrics):
-                self._metrics.append(value)
-        elif isinstance(value, Layer):
-            if value is not self and not any(la is value for la in self._layers):
-                self._layers.append(value)
-        elif isinstance(value, TrackedList):
-            for v in value:
-                self._track(v)
-        elif isinstance(value, list):
-            value = TrackedList([self._track(v) for v in value], self)
-        elif isinstance(value, tuple) and not hasattr(value, "_fields"):
-            value = tuple(self._track(v) for v in value)
-        elif isinstance(value, dict) and type(value) is dict:
-            value = {k: self._track(v) for k, v in value.items()}
-        return value
-
-    def _track_variable(self, variable):
-        if variable.trainable:
-            self._trainable_variables.append(variable)
-        else:
-            self._non_trainable_variables.append(variable)
-        if not self.trainable:
-            variable.trainable = False
 
     # -- weights ------------------------------------------------------------------------------
     def add_weight(self, *args, shape=None, initializer=None, dtype=None, trainable=True, autocast=True,
@@ -262,82 +144,6 @@ class Layer:
         self._track_variable(variable)
         return variable
 
-    @property
-    def trainable(self):
-        """Settable: ``False`` freezes this layer, its sub-layers and all their weights."""
-        return self._trainable
-
-    @trainable.setter
-    def trainable(self, value):
-        value = bool(value)
-        object.__setattr__(self, "_trainable", value)
-        for v in self._trainable_variables:
-            v.trainable = value
-        for layer in self._layers:
-            layer.trainable = value
-
-    @property
-    def weights(self):
-        """Own trainable, own non-trainable, then each sub-layer's weights (no duplicates)."""
-        out, seen = [], set()
-        for w in self._trainable_variables + self._non_trainable_variables:
-            if id(w) not in seen:
-                seen.add(id(w))
-                out.append(w)
-        for layer in self._layers:
-            for w in layer.weights:
-                if id(w) not in seen:
-                    seen.add(id(w))
-                    out.append(w)
-        return out
-
-    @property
-    def trainable_weights(self):
-        if not self.trainable:
-            return []
-        return [v for v in self.weights if v.trainable]
-
-    @property
-    def non_trainable_weights(self):
-        if not self.trainable:
-            return self.weights
-        return [v for v in self.weights if not v.trainable]
-
-    @property
-    def variables(self):
-        return self.weights
-
-    @property
-    def trainable_variables(self):
-        return self.trainable_weights
-
-    @property
-    def non_trainable_variables(self):
-        return self.non_trainable_weights
-
-    def get_weights(self):
-        """The values of ``weights`` as NumPy arrays."""
-        return [v.numpy() for v in self.weights]
-
-    def set_weights(self, weights):
-        """Set ``weights`` from NumPy arrays (same number, same shapes)."""
-        layer_weights = self.weights
-        if len(layer_weights) != len(weights):
-            raise ValueError(f"You called `set_weights(weights)` on layer '{self.name}' with a weight list of "
-                             f"length {len(weights)}, but the layer was expecting {len(layer_weights)} weights.")
-        for variable, value in zip(layer_weights, weights):
-            value = np.asarray(value)
-            if tuple(variable.shape) != value.shape:
-                raise ValueError(f"Layer {self.name} weight shape {tuple(variable.shape)} is not compatible "
-                                 f"with provided weight shape {value.shape}.")
-            variable.assign(value.astype(variable._value.dtype, copy=False))
-
-    def count_params(self):
-        if not self.built:
-            raise ValueError(f"You tried to call `count_params` on layer '{self.name}', but the layer isn't "
-                             f"built. You can build it manually via: `layer.build(input_shape)`.")
-        return int(sum(int(np.prod(w.shape)) for w in self.weights))
-
     # -- losses -------------------------------------------------------------------------------
     def add_loss(self, loss):
         """Add a loss term (a scalar tensor) to ``layer.losses``; ``fit`` adds them to the loss."""
@@ -357,32 +163,6 @@ class Layer:
         for w in self.trainable_weights:
             if w.regularizer is not None:
                 out.append(w.regularizer(w))
-        return out
-
-    def _flatten_layers(self, include_self=True, recursive=True):
-        out, seen = ([self] if include_self else []), {id(self)}
-        queue = list(self._layers)
-        while queue:
-            layer = queue.pop(0)
-            if id(layer) in seen:
-                continue
-            seen.add(id(layer))
-            out.append(layer)
-            if recursive:
-                queue = list(layer._layers) + queue
-        return out
-
-    @property
-    def submodules(self):
-        """Every layer this layer holds, at any depth, each once, depth first (``tf.Module``'s
-        ``submodules``, which Keras 2 layers had and TensorFlow's guides use)."""
-        return tuple(self._flatten_layers(include_self=False))
-
-    @property
-    def metrics(self):
-        out = list(self._metrics)
-        for layer in self._layers:
-            out.extend(layer.metrics)
         return out
 
     # -- dtypes -------------------------------------------------------------------------------
@@ -416,23 +196,23 @@ class Layer:
         return backend.name_scope(self.name, caller=self)
 
     def _convert_arg(self, x):
-        if isinstance(x, tg.Variable) or type(x).__name__ == "KerasTensor":
+        if isinstance(x, CoreVariable) or type(x).__name__ == "KerasTensor":
             return x
         if isinstance(x, TensorLike):
             if self.autocast and x._value.dtype.kind == "f" and x._value.dtype != np.dtype(self._dtype):
-                return tg.cast(x, self._dtype)
+                return cast(x, self._dtype)
             return x
         if isinstance(x, (np.ndarray, np.generic)):
             arr = np.asarray(x)
             if arr.dtype.kind == "f" and self.autocast:
                 arr = arr.astype(self._dtype)
-            return tg.constant(arr)
+            return constant(arr)
         return x
 
     def __call__(self, *args, **kwargs):
         self._check_super_called()
         object.__setattr__(self, "_called", True)
-        if len(args) == 1 and isinstance(args[0], TensorLike) and not isinstance(args[0], tg.Variable) \
+        if len(args) == 1 and isinstance(args[0], TensorLike) and not isinstance(args[0], CoreVariable) \
                 and all(not isinstance(v, (list, tuple, dict, TensorLike)) for v in kwargs.values()):
             x = args[0]  # the common case: one tensor in, flags as keywords
             if not self.autocast or x._value.dtype.kind != "f" or x._value.dtype == np.dtype(self._dtype):
@@ -440,6 +220,8 @@ class Layer:
         if args and args[0] is None and self._first_input_required():
             raise ValueError(f"Inputs to a layer should be tensors. Got 'None' (of type NoneType) as input for "
                              f"layer '{self.name}'.")
+        if self._input_kind is not None and args:
+            self._check_one_input(args[0])
         args = _map(self._convert_arg, args)
         kwargs = {k: _map(self._convert_arg, v) for k, v in kwargs.items()}
         if any(isinstance(x, KerasTensor) for x in _flatten(list(args) + list(kwargs.values()))):
@@ -450,6 +232,17 @@ class Layer:
                                  f"argument value should be passed as a keyword argument: {arg!r} "
                                  f"(of type {type(arg)})")
         return self._eager_call(args, kwargs)
+
+    def _check_one_input(self, x):
+        """A dict, or a list of tensors, given to a layer that computes on one tensor: Keras' error
+        (a list would otherwise be stacked into one tensor, a dict fail inside an op)."""
+        if isinstance(x, dict):
+            raise ValueError(f'Layer "{self.name}" ({type(self).__name__}) expects 1 input tensor, but it received '
+                             f'a dict with keys {sorted(map(str, x))}')
+        if (self._input_kind == "tensor" and isinstance(x, (list, tuple)) and x
+                and all(_is_tensor(v) or isinstance(v, (KerasTensor, np.ndarray)) for v in x)):
+            raise ValueError(f'Layer "{self.name}" ({type(self).__name__}) expects 1 input(s), but it received '
+                             f'{len(x)} input tensors of shapes {[shape_of(v) for v in x]}')
 
     def _first_input_required(self):
         """Whether ``call``'s first argument has no default: None there is a mistake, not "absent"."""

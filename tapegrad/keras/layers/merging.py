@@ -10,10 +10,14 @@ are expanded at axis 1 to the highest rank, and a list of one tensor returns tha
 >>> tf.keras.layers.Add()([tf.ones((2, 3)), tf.ones((2, 3))]).numpy()[0]
 array([2., 2., 2.], dtype=float32)
 """
-import tapegrad as tg
+import numpy as np
+
+from ...ops.array_ops import cast, concat, expand_dims
+from ... import math as tmath
 
 from ..arguments import axis_arg, check_axis
-from .layer import Layer, shape_of
+from .input_spec import shape_of
+from .layer import Layer
 
 
 def _broadcast_dims(layer, shapes):
@@ -30,6 +34,17 @@ def _broadcast_dims(layer, shapes):
             merged.append(None if None in (i, j) else max(i, j) if 1 in (i, j) else i)
         out = tuple(merged)
     return out
+
+
+def _promote(inputs):
+    """The inputs in one dtype, as Keras' ops promote them: an int and a float input give the
+    float (the widest float among them), ints of different widths the widest int."""
+    dtypes = {x._value.dtype for x in inputs}
+    if len(dtypes) == 1:
+        return list(inputs)
+    floats = [d for d in dtypes if d.kind == "f"]
+    target = max(floats, key=lambda d: d.itemsize) if floats else np.result_type(*dtypes)
+    return [x if x._value.dtype == target else cast(x, target.name) for x in inputs]
 
 
 class Merge(Layer):
@@ -76,11 +91,11 @@ class Merge(Layer):
 
     def call(self, inputs):
         self._input_shapes(inputs, are_shapes=False)
-        inputs = list(inputs)
+        inputs = _promote(inputs)
         rank = max(x.ndim for x in inputs)
         for i, x in enumerate(inputs):
             while x.ndim < rank:  # Keras: a lower-rank input gains axes after the batch axis
-                x = tg.expand_dims(x, 1)
+                x = expand_dims(x, 1)
             inputs[i] = x
         return self._merge(inputs)
 
@@ -130,7 +145,7 @@ class Maximum(Merge):
     def _merge(self, inputs):
         out = inputs[0]
         for x in inputs[1:]:
-            out = tg.maximum(out, x)
+            out = tmath.maximum(out, x)
         return out
 
 
@@ -140,7 +155,7 @@ class Minimum(Merge):
     def _merge(self, inputs):
         out = inputs[0]
         for x in inputs[1:]:
-            out = tg.minimum(out, x)
+            out = tmath.minimum(out, x)
         return out
 
 
@@ -166,7 +181,7 @@ class Concatenate(Merge):
 
     def call(self, inputs):
         self._input_shapes(inputs, are_shapes=False)
-        return tg.concat(list(inputs), self.axis)
+        return concat(_promote(inputs), self.axis)
 
     def get_config(self):
         config = super().get_config()

@@ -4,11 +4,16 @@ BatchNormalization keeps ``moving_mean`` / ``moving_variance`` as non-trainable 
 updates them only when called with ``training=True`` *and* the layer is trainable: a frozen
 BatchNormalization (``layer.trainable = False``) runs in inference mode, as in Keras 3.
 """
-import tapegrad as tg
+from ...ops.array_ops import cast, reshape
+from ...ops.nn_ops import batch_normalization
+from ...ops.reduction_ops import moments
+from ... import math as tmath
 
-from .. import initializers, regularizers
-from ..arguments import axis_arg, check_axis, constraint, number
-from .layer import InputSpec, Layer
+from .. import initializers
+from ..arguments import axis_arg, check_axis, number
+from .core import set_weight_options, weight_options_config
+from .input_spec import InputSpec
+from .layer import Layer
 
 
 def _add_gamma_and_beta(layer, shape, with_gamma, with_beta):
@@ -29,8 +34,11 @@ class BatchNormalization(Layer):
     """Normalize with the batch's statistics in training, the moving ones in inference.
 
     Training: ``moving = moving * momentum + batch_stat * (1 - momentum)``; the variance is the
-    biased one (divided by the batch size), as Keras 3.
+    biased one (divided by the batch size), as Keras 3. Integer and bool inputs are normalized
+    in the layer's float dtype.
     """
+
+    _input_kind = "tensor"
 
     def __init__(self, axis=-1, momentum=0.99, epsilon=1e-3, center=True, scale=True, beta_initializer="zeros",
                  gamma_initializer="ones", moving_mean_initializer="zeros", moving_variance_initializer="ones",
@@ -42,14 +50,10 @@ class BatchNormalization(Layer):
         self.epsilon = number(self, "epsilon", epsilon)
         self.center = bool(center)
         self.scale = bool(scale)
-        self.beta_initializer = initializers.get(beta_initializer)
-        self.gamma_initializer = initializers.get(gamma_initializer)
+        set_weight_options(self, beta=(beta_initializer, beta_regularizer, beta_constraint),
+                           gamma=(gamma_initializer, gamma_regularizer, gamma_constraint))
         self.moving_mean_initializer = initializers.get(moving_mean_initializer)
         self.moving_variance_initializer = initializers.get(moving_variance_initializer)
-        self.beta_regularizer = regularizers.get(beta_regularizer)
-        self.gamma_regularizer = regularizers.get(gamma_regularizer)
-        self.beta_constraint = constraint(beta_constraint)
-        self.gamma_constraint = constraint(gamma_constraint)
         self.synchronized = synchronized
         self.supports_masking = True
         self.gamma = None
@@ -74,18 +78,20 @@ class BatchNormalization(Layer):
     def call(self, inputs, training=None, mask=None):
         if mask is not None:
             raise NotImplementedError("BatchNormalization with a mask is not supported by tapegrad.keras")
+        if not inputs.dtype.is_floating:  # a normalized value is a fraction: Keras casts too
+            inputs = cast(inputs, self.dtype)
         if training and self.trainable:
-            mean, variance = tg.nn.moments(inputs, axes=self._reduction_axes)
+            mean, variance = moments(inputs, axes=self._reduction_axes)
             self.moving_mean.assign(self.moving_mean * self.momentum + mean * (1.0 - self.momentum))
             self.moving_variance.assign(self.moving_variance * self.momentum + variance * (1.0 - self.momentum))
         else:
             mean, variance = self.moving_mean, self.moving_variance
         gamma, beta = self.gamma, self.beta
         if self.axis % inputs.ndim != inputs.ndim - 1:  # broadcast the per-channel values
-            mean, variance = tg.reshape(mean, self._broadcast_shape), tg.reshape(variance, self._broadcast_shape)
-            gamma = None if gamma is None else tg.reshape(gamma, self._broadcast_shape)
-            beta = None if beta is None else tg.reshape(beta, self._broadcast_shape)
-        return tg.nn.batch_normalization(inputs, mean, variance, beta, gamma, self.epsilon)
+            mean, variance = reshape(mean, self._broadcast_shape), reshape(variance, self._broadcast_shape)
+            gamma = None if gamma is None else reshape(gamma, self._broadcast_shape)
+            beta = None if beta is None else reshape(beta, self._broadcast_shape)
+        return batch_normalization(inputs, mean, variance, beta, gamma, self.epsilon)
 
     def compute_output_shape(self, input_shape):
         return input_shape
@@ -95,19 +101,19 @@ class BatchNormalization(Layer):
         config.update({
             "axis": self.axis, "momentum": self.momentum, "epsilon": self.epsilon, "center": self.center,
             "scale": self.scale,
-            "beta_initializer": initializers.serialize(self.beta_initializer),
-            "gamma_initializer": initializers.serialize(self.gamma_initializer),
+            **weight_options_config(self, "beta", "gamma"),
             "moving_mean_initializer": initializers.serialize(self.moving_mean_initializer),
             "moving_variance_initializer": initializers.serialize(self.moving_variance_initializer),
-            "beta_regularizer": regularizers.serialize(self.beta_regularizer),
-            "gamma_regularizer": regularizers.serialize(self.gamma_regularizer),
-            "beta_constraint": None, "gamma_constraint": None, "synchronized": self.synchronized,
+            "synchronized": self.synchronized,
         })
         return config
 
 
 class LayerNormalization(Layer):
-    """Normalize each example over ``axis``: ``x * inv + (beta - mean * inv)``, inv = gamma / sqrt(var + eps)."""
+    """Normalize each example over ``axis``: ``x * inv + (beta - mean * inv)``, inv = gamma / sqrt(var + eps).
+    The input must be floating-point."""
+
+    _input_kind = "tensor"
 
     def __init__(self, axis=-1, epsilon=1e-3, center=True, scale=True, rms_scaling=False, beta_initializer="zeros",
                  gamma_initializer="ones", beta_regularizer=None, gamma_regularizer=None, beta_constraint=None,
@@ -118,12 +124,8 @@ class LayerNormalization(Layer):
         self.center = bool(center)
         self.scale = bool(scale)
         self.rms_scaling = bool(rms_scaling)
-        self.beta_initializer = initializers.get(beta_initializer)
-        self.gamma_initializer = initializers.get(gamma_initializer)
-        self.beta_regularizer = regularizers.get(beta_regularizer)
-        self.gamma_regularizer = regularizers.get(gamma_regularizer)
-        self.beta_constraint = constraint(beta_constraint)
-        self.gamma_constraint = constraint(gamma_constraint)
+        set_weight_options(self, beta=(beta_initializer, beta_regularizer, beta_constraint),
+                           gamma=(gamma_initializer, gamma_regularizer, gamma_constraint))
         self.supports_masking = True
 
     def build(self, input_shape):
@@ -133,6 +135,11 @@ class LayerNormalization(Layer):
         _add_gamma_and_beta(self, shape, self.scale or self.rms_scaling, self.center and not self.rms_scaling)
 
     def call(self, inputs):
+        if not inputs.dtype.is_floating:
+            # Keras normalizes integers in integer arithmetic (the variance of [0, 1, 2] truncates
+            # to 0, giving [-1, 0, 1]); no answer here would be Keras' and right at once.
+            raise TypeError(f"LayerNormalization '{self.name}': the input must be a floating-point tensor; "
+                            f"received {inputs.dtype.name} (cast it first: tf.cast(x, 'float32'))")
         ndims = inputs.ndim
         broadcast_shape = [1] * ndims
         for a in self.axis:
@@ -140,14 +147,14 @@ class LayerNormalization(Layer):
 
         def broadcast(v):
             if v is not None and v.ndim != ndims and self.axis != [ndims - 1]:
-                return tg.reshape(v, broadcast_shape)
+                return reshape(v, broadcast_shape)
             return v
         if self.rms_scaling:
-            _, variance = tg.nn.moments(inputs, axes=self.axis, keepdims=True)
-            out = inputs * tg.math.rsqrt(variance + self.epsilon)
+            _, variance = moments(inputs, axes=self.axis, keepdims=True)
+            out = inputs * tmath.rsqrt(variance + self.epsilon)
             return out if self.gamma is None else out * broadcast(self.gamma)
-        mean, variance = tg.nn.moments(inputs, axes=self.axis, keepdims=True)
-        inv = tg.math.rsqrt(variance + self.epsilon)
+        mean, variance = moments(inputs, axes=self.axis, keepdims=True)
+        inv = tmath.rsqrt(variance + self.epsilon)
         gamma, beta = broadcast(self.gamma), broadcast(self.beta)
         if gamma is not None:
             inv = inv * gamma
@@ -164,10 +171,6 @@ class LayerNormalization(Layer):
         config.update({
             "axis": self.axis, "epsilon": self.epsilon, "center": self.center, "scale": self.scale,
             "rms_scaling": self.rms_scaling,
-            "beta_initializer": initializers.serialize(self.beta_initializer),
-            "gamma_initializer": initializers.serialize(self.gamma_initializer),
-            "beta_regularizer": regularizers.serialize(self.beta_regularizer),
-            "gamma_regularizer": regularizers.serialize(self.gamma_regularizer),
-            "beta_constraint": None, "gamma_constraint": None,
+            **weight_options_config(self, "beta", "gamma"),
         })
         return config
