@@ -14,8 +14,10 @@ from ..core.errors import InvalidArgumentError
 from ..core.indexed_slices import IndexedSlices
 from ..core.registry import convert_to_tensor, dtype_rule, export, require_dtype
 from . import math_ops as m
-from .array_ops import cast, ones_like, stack, where
-from .nn_ops import _l2_loss
+from .creation_ops import ones_like
+from .indexing_ops import where
+from .nn_ops import l2_loss
+from .shape_ops import cast, stack
 from .reduction_ops import reduce_sum
 
 
@@ -83,7 +85,7 @@ def global_norm(t_list, name=None):
         if v.dtype != dtype:
             raise InvalidArgumentError(f"global_norm: every tensor must have one dtype; got {dtype.name} and "
                                        f"{v.dtype.name} (cast them first)")
-    half_squared = reduce_sum(stack([_l2_loss(v) for v in values]))
+    half_squared = reduce_sum(stack([l2_loss(v) for v in values]))
     return m.sqrt(half_squared * 2.0)
 
 

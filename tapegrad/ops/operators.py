@@ -2,7 +2,7 @@
 from ..core.tensor import TensorLike
 from ..core import dtypes
 from . import math_ops as m
-from .array_ops import getitem
+from .indexing_ops import getitem
 from .linalg_ops import matmul, matmul_operator
 
 

@@ -10,7 +10,7 @@ from ..core.errors import InvalidArgumentError
 from ..core.registry import convert_to_tensor, defop, export
 from ..core.tensor import TensorLike, new_tensor, to_array
 from . import math_ops as m
-from .array_ops import _gather, _where3
+from . import primitives as prim
 from ._util import dtype_name
 
 
@@ -27,10 +27,10 @@ def _sum_forward(data, ids, num_segments):
 
 
 def _sum_vjp(g, ans, needs, data, ids, num_segments):
-    rows = _gather(g, indices=np.maximum(ids, 0), axis=0, batch_dims=0, shape=np.shape(g))
+    rows = prim.gather(g, indices=np.maximum(ids, 0), axis=0, batch_dims=0, shape=np.shape(g))
     if ids.size and ids.min() < 0:
         keep = (ids >= 0).reshape(ids.shape + (1,) * (np.ndim(g) - 1))
-        rows = _where3(keep, rows, rows * 0)
+        rows = prim.select(keep, rows, rows * 0)
     return (rows,)
 
 

@@ -11,7 +11,7 @@ from ..core.errors import InvalidArgumentError
 from ..core.registry import defop, dtype_rule, export, convert_to_tensor, require_dtype
 from ..core.tensor import TensorLike, new_tensor
 from ._util import np_dtype, static_int
-from .array_ops import _transpose
+from . import primitives as prim
 
 TopKV2 = collections.namedtuple("TopKV2", ["values", "indices"])
 # TF sorts with TopKV2 (and Neg): real numbers only; bool and complex raise InvalidArgumentError.
@@ -83,8 +83,8 @@ def sort(values, axis=-1, direction="ASCENDING", name=None):
     perm = _last_axis_perm(x._value.ndim, axis, "sort")
     if perm is None:
         return _take_along_last(x, _order(x._value, descending))
-    xt = _transpose(x, perm=perm)
-    return _transpose(_take_along_last(xt, _order(xt._value, descending)), perm=perm)
+    xt = prim.transpose(x, perm=perm)
+    return prim.transpose(_take_along_last(xt, _order(xt._value, descending)), perm=perm)
 
 
 @export("argsort")
