@@ -5,6 +5,11 @@ Gradient rules follow TensorFlow's ``linalg_grad.py`` formulas (the same product
 order, so the numbers agree to rounding). Complex inputs: matmul and einsum are differentiable
 with TensorFlow's convention (the gradient of a real loss is conjugate-linear); the other
 factorisation-based ops compute complex forwards but their gradients are for real dtypes only.
+
+One file of ~740 lines, above the ~600 the package keeps to: the factorisations' gradient rules
+(inverse, solves, Cholesky) are written in the raw matmul primitive with its transpose/conjugate
+flags and in the last-two-axes helpers defined with it; a second file would import those private
+names across files, or make them part of ``primitives`` though only linear algebra uses them.
 """
 import string
 
@@ -37,8 +42,9 @@ def _require_real(x, op_name):
                                   f"(the forward works); differentiate the real and imaginary parts instead")
 
 
-def _t(x):
-    # (the ndarray method: np.swapaxes' Python wrapper costs ~1 us per call, twice per matmul gradient)
+def _swap_last_axes(x):
+    # Not recorded (forwards only). The ndarray method: np.swapaxes' Python wrapper costs ~1 us
+    # per call, twice per matmul gradient.
     return x.swapaxes(-1, -2) if x.__class__ is np.ndarray else np.swapaxes(x, -1, -2)
 
 
@@ -46,7 +52,7 @@ def _perm_last_two(ndim):
     return tuple(range(ndim - 2)) + (ndim - 1, ndim - 2)
 
 
-def matrix_transpose_(x):
+def _transpose_last_axes(x):
     """``x`` with its last two axes swapped (a recorded transpose), for use in gradient rules."""
     return prim.transpose(x, perm=_perm_last_two(len(np.shape(x))))
 
@@ -60,7 +66,7 @@ def matrix_transpose_(x):
 def _op_of(x, transpose, conjugate):
     if conjugate and x.dtype.kind == "c":
         x = np.conj(x)
-    return _t(x) if transpose else x
+    return _swap_last_axes(x) if transpose else x
 
 
 def _matmul_forward(a, b, transpose_a=False, transpose_b=False, conjugate_a=False, conjugate_b=False):
@@ -418,7 +424,7 @@ def _inv_forward(x, adjoint=False):
         out = np.linalg.inv(x)
     except np.linalg.LinAlgError:
         raise InvalidArgumentError("linalg.inv: Input is not invertible.") from None
-    return np.conj(_t(out)) if adjoint else out
+    return np.conj(_swap_last_axes(out)) if adjoint else out
 
 
 def _inv_vjp(g, ans, needs, x, adjoint=False):
@@ -493,7 +499,7 @@ def logdet(matrix, name=None):
 def _solve_forward(a, b, adjoint=False):
     a = np.asarray(a)
     try:
-        return np.linalg.solve(np.conj(_t(a)) if adjoint else a, b)
+        return np.linalg.solve(np.conj(_swap_last_axes(a)) if adjoint else a, b)
     except np.linalg.LinAlgError:
         raise InvalidArgumentError("linalg.solve: Input matrix is not invertible.") from None
 
@@ -577,7 +583,7 @@ def _triangular_solve_forward(a, b, lower=True, adjoint=False):
     a = np.asarray(a)
     tri = np.tril(a) if lower else np.triu(a)  # as TF: the other triangle is never read
     if adjoint:
-        tri = np.conj(_t(tri))
+        tri = np.conj(_swap_last_axes(tri))
     try:
         return np.linalg.solve(tri, b)
     except np.linalg.LinAlgError:
@@ -629,7 +635,7 @@ def _cholesky_vjp(g, ans, needs, x):
     middle = _matmul(ans, g, transpose_a=True)
     middle = middle * (np.tril(np.ones((n, n), dtype)) - 0.5 * np.eye(n, dtype=dtype))
     s = _matmul(_matmul(l_inverse, middle, transpose_a=True), l_inverse)
-    return ((s + matrix_transpose_(s)) * 0.5,)
+    return ((s + _transpose_last_axes(s)) * 0.5,)
 
 
 _cholesky = defop("cholesky", _cholesky_forward, _cholesky_vjp, save_inputs=False,
@@ -726,7 +732,7 @@ def matrix_transpose(a, name=None, conjugate=False):
     v = prim.value(a)
     if v.ndim < 2:
         raise InvalidArgumentError(f"linalg.matrix_transpose: input must have rank >= 2, got shape {list(v.shape)}")
-    out = matrix_transpose_(a)
+    out = _transpose_last_axes(a)
     return _conj(out) if conjugate and v.dtype.kind == "c" else out
 
 

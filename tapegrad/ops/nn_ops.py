@@ -387,8 +387,8 @@ def sparse_softmax_cross_entropy_with_logits(labels, logits, name=None):
 # -- l2_loss, bias_add, dropout, batch_normalization ------------------------------------------
 
 l2_loss = defop("l2_loss", lambda x: np.sum(np.square(x)) / 2,
-                 lambda g, ans, needs, x: (g * x,), save_output=False, api=("nn.l2_loss",), kinds="f",
-                 notes="sum(x ** 2) / 2; gradient g * x.")
+                lambda g, ans, needs, x: (g * x,), save_output=False, api=("nn.l2_loss",), kinds="f",
+                notes="sum(x ** 2) / 2; gradient g * x.")
 
 
 def _bias_add_forward(value, bias, axis):

@@ -15,7 +15,7 @@ from ..core.gradients import stop_gradient
 from ..core.registry import defop, dtype_rule, export, convert_to_tensor, require_dtype
 from ..core.tensor import TensorLike, to_array
 from ._util import dtype_name, normalize_axis, np_dtype, static_value
-from . import math_ops as m
+from . import math_ops
 from . import primitives as prim
 from .indexing_ops import where
 
@@ -111,7 +111,7 @@ def _highest(dt):
 
 def _extreme_vjp(g, ans, needs, x, axis, keepdims):
     # TF's _MinOrMaxGrad: every entry equal to the extreme gets an equal share of the gradient.
-    hit = prim.cast(m.equal(x, prim.keep_reduced(ans, x, axis, keepdims)), dtype=np.asarray(x).dtype)
+    hit = prim.cast(math_ops.equal(x, prim.keep_reduced(ans, x, axis, keepdims)), dtype=np.asarray(x).dtype)
     count = prim.reduce_sum(hit, axis=axis, keepdims=True)
     return (hit * (prim.keep_reduced(g, x, axis, keepdims) / count),)
 
@@ -157,7 +157,7 @@ def _logsumexp_forward(x, axis, keepdims):
 
 def _logsumexp_vjp(g, ans, needs, x, axis, keepdims):
     # softmax(x) * g, written exp(x - logsumexp(x)) (nan where every entry is -inf, as TF).
-    return (prim.keep_reduced(g, x, axis, keepdims) * m.exp(x - prim.keep_reduced(ans, x, axis, keepdims)),)
+    return (prim.keep_reduced(g, x, axis, keepdims) * math_ops.exp(x - prim.keep_reduced(ans, x, axis, keepdims)),)
 
 
 _reduce_logsumexp = defop("reduce_logsumexp", _logsumexp_forward, _logsumexp_vjp,
@@ -210,7 +210,7 @@ def _cumprod_vjp(g, ans, needs, x, axis, exclusive, reverse):
     # that is 0 gets gradient 0 (not the product of the others): TensorFlow's numbers.
     prod = _cumprod(x, axis=axis, exclusive=exclusive, reverse=reverse)
     out = _cumsum(prod * g, axis=axis, exclusive=exclusive, reverse=not reverse)
-    return (m.divide_no_nan(out, x),)
+    return (math_ops.divide_no_nan(out, x),)
 
 
 _cumprod = defop("cumprod", _scan_forward(np.cumprod, 1), _cumprod_vjp, save_output=False, kinds="fciu",
@@ -261,9 +261,9 @@ def _cumulative_logsumexp_vjp(g, ans, needs, x, axis, exclusive, reverse):
     lowest = prim.zeros_like(g) + float(np.finfo(np.asarray(g).dtype).min)
     grads = []
     for part in (g, -g):
-        positive = m.greater(part, 0)
-        log_part = where(positive, m.log(where(positive, part, prim.ones_like(part))), lowest)
-        grads.append(m.exp(_cumulative_logsumexp(log_part - ans, axis=axis, exclusive=exclusive,
+        positive = math_ops.greater(part, 0)
+        log_part = where(positive, math_ops.log(where(positive, part, prim.ones_like(part))), lowest)
+        grads.append(math_ops.exp(_cumulative_logsumexp(log_part - ans, axis=axis, exclusive=exclusive,
                                                  reverse=not reverse) + x))
     return (grads[0] - grads[1],)
 
@@ -338,14 +338,14 @@ def reduce_variance(input_tensor, axis=None, keepdims=False, name=None):
     _require_float(x, "reduce_variance")
     ax = _axis_of(x, axis, "reduce_variance")
     mean = _reduce_mean(x, axis=ax, keepdims=True)
-    return _reduce_mean(m.square(m.subtract(x, mean)), axis=ax, keepdims=bool(keepdims))
+    return _reduce_mean(math_ops.square(math_ops.subtract(x, mean)), axis=ax, keepdims=bool(keepdims))
 
 
 @export("math.reduce_std")
 def reduce_std(input_tensor, axis=None, keepdims=False, name=None):
     """Population standard deviation over ``axis``, as ``tf.math.reduce_std``: the square root
     of ``reduce_variance`` (so its gradient is nan where the variance is 0, as in TF)."""
-    return m.sqrt(reduce_variance(input_tensor, axis=axis, keepdims=keepdims))
+    return math_ops.sqrt(reduce_variance(input_tensor, axis=axis, keepdims=keepdims))
 
 
 _MOMENTS_DTYPES = dtype_rule("fc int32 int64")
@@ -373,7 +373,7 @@ def moments(x, axes, shift=None, keepdims=False, name=None):
     y = prim.cast(x, dtype=np.dtype(np.float32)) if dt == np.float16 else x
     ax = _axis_of(y, axes, "moments")
     mean = _reduce_mean(y, axis=ax, keepdims=True)
-    variance = _reduce_mean(m.squared_difference(y, stop_gradient(mean)), axis=ax, keepdims=True)
+    variance = _reduce_mean(math_ops.squared_difference(y, stop_gradient(mean)), axis=ax, keepdims=True)
     if not keepdims:
         shape = _reduced_shape(prim.value(y).shape, ax)
         mean, variance = prim.reshape(mean, shape=shape), prim.reshape(variance, shape=shape)
@@ -497,19 +497,19 @@ def norm(tensor, ord="euclidean", axis=None, keepdims=None, name=None):
                                    f"a positive number), got {ord!r}")
     _require_float(x, "norm", _NORM_DTYPES)
     if ord in ("euclidean", "fro", 2):
-        result = m.sqrt(prim.reduce_sum(x * x, axis=ax, keepdims=True))
+        result = math_ops.sqrt(prim.reduce_sum(x * x, axis=ax, keepdims=True))
     elif ord == 1:
-        result = prim.reduce_sum(m.abs(x), axis=(pair[0],) if matrix else ax, keepdims=True)
+        result = prim.reduce_sum(math_ops.abs(x), axis=(pair[0],) if matrix else ax, keepdims=True)
         if matrix:
             result = _reduce_max(result, axis=(pair[1],), keepdims=True)
     elif ord == np.inf:
-        result = m.abs(x)
+        result = math_ops.abs(x)
         if matrix:
             result = prim.reduce_sum(result, axis=(pair[1],), keepdims=True)
         result = _reduce_max(result, axis=(pair[0],) if matrix else ax, keepdims=True)
     else:
         p = float(ord)
-        result = m.pow(prim.reduce_sum(m.pow(m.abs(x), p), axis=ax, keepdims=True), 1.0 / p)
+        result = math_ops.pow(prim.reduce_sum(math_ops.pow(math_ops.abs(x), p), axis=ax, keepdims=True), 1.0 / p)
     if not keepdims:
         result = prim.reshape(result, shape=_reduced_shape(prim.value(x).shape, ax))
     return result
@@ -521,12 +521,13 @@ def reduce_euclidean_norm(input_tensor, axis=None, keepdims=False, name=None):
     x = prim.as_tensor(input_tensor)
     dt = prim.value(x).dtype
     if dt.kind in "iu":  # as TF: the sum of squares in the dtype (it wraps), its square root truncated
-        total = prim.reduce_sum(m.multiply(x, x), axis=_axis_of(x, axis, "reduce_euclidean_norm"),
-                            keepdims=bool(keepdims))
+        total = prim.reduce_sum(math_ops.multiply(x, x), axis=_axis_of(x, axis, "reduce_euclidean_norm"),
+                                keepdims=bool(keepdims))
         with np.errstate(invalid="ignore"):
-            return prim.cast(m.sqrt(prim.cast(total, dtype=np.dtype(np.float64))), dtype=dt)
+            return prim.cast(math_ops.sqrt(prim.cast(total, dtype=np.dtype(np.float64))), dtype=dt)
     _require_float(x, "reduce_euclidean_norm", _EUCLIDEAN_DTYPES)
-    return m.sqrt(prim.reduce_sum(x * x, axis=_axis_of(x, axis, "reduce_euclidean_norm"), keepdims=bool(keepdims)))
+    axis = _axis_of(x, axis, "reduce_euclidean_norm")
+    return math_ops.sqrt(prim.reduce_sum(x * x, axis=axis, keepdims=bool(keepdims)))
 
 
 @export("math.l2_normalize", "nn.l2_normalize", "linalg.l2_normalize")
@@ -546,5 +547,5 @@ def l2_normalize(x, axis=None, epsilon=1e-12, name=None, dim=None):
         axis = dim
     x = prim.as_tensor(x)
     _require_float(x, "l2_normalize")
-    square_sum = prim.reduce_sum(m.square(x), axis=_axis_of(x, axis, "l2_normalize"), keepdims=True)
-    return m.multiply(x, m.rsqrt(m.maximum(square_sum, float(epsilon))))
+    square_sum = prim.reduce_sum(math_ops.square(x), axis=_axis_of(x, axis, "l2_normalize"), keepdims=True)
+    return math_ops.multiply(x, math_ops.rsqrt(math_ops.maximum(square_sum, float(epsilon))))

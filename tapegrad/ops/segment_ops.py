@@ -9,7 +9,7 @@ import numpy as np
 from ..core.errors import InvalidArgumentError
 from ..core.registry import convert_to_tensor, defop, export
 from ..core.tensor import TensorLike, new_tensor, to_array
-from . import math_ops as m
+from . import math_ops
 from . import primitives as prim
 from ._util import dtype_name
 
@@ -95,7 +95,7 @@ def _mean(summed, counts):
     s = summed._value
     counts = np.maximum(counts, 1).reshape(counts.shape + (1,) * (s.ndim - 1)).astype(s.dtype)
     if s.dtype.kind in "fc":
-        return m.divide(summed, counts)
+        return math_ops.divide(summed, counts)
     return new_tensor(np.sign(s) * (np.abs(s) // counts), None)
 
 
@@ -171,4 +171,4 @@ def unsorted_segment_mean(data, segment_ids, num_segments, name=None):
                                    f"the list of allowed values (real numbers only)")
     counts = _sum_forward(np.ones(ids.shape, dt), ids, n)  # (in dtype, as TF: float16 saturates at 2048)
     counts = np.maximum(counts, 1).reshape((n,) + (1,) * (data._value.ndim - ids.ndim))
-    return m.divide(_unsorted_segment_sum(data, ids=ids, num_segments=n), counts)
+    return math_ops.divide(_unsorted_segment_sum(data, ids=ids, num_segments=n), counts)

@@ -363,7 +363,7 @@ def cast(x, dtype, name=None):
 
 
 identity = defop("identity", lambda x: np.array(x, copy=True), lambda g, ans, needs, x: (g,),
-                  api=("identity",), save_inputs=False, save_output=False)
+                 api=("identity",), save_inputs=False, save_output=False)
 
 # -- shape, size, rank: int32 tensors, not differentiable ------------------------------------
 

@@ -1,4 +1,4 @@
-"""Rows for shape and indexing ops (issue 3, item 4): concat, split, tile, pad, reverse, sort,
+"""Rows for shape and indexing ops (tapegrad/ops/shape_ops.py, indexing_ops.py): concat, split, tile, pad, reverse, sort,
 one_hot, gather (+ batch_dims), embedding_lookup, gather_nd (batch_dims), tensor_scatter_nd_*,
 boolean_mask, strided_slice, slice.
 

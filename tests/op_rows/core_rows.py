@@ -1,4 +1,5 @@
-"""Rows for the engine's own primitives and the first ops (issue 2's set)."""
+"""Rows for the engine's own primitives (sum_to_shape, broadcast_to), the first elementwise ops,
+and the adjoint pairs behind stack and slicing (take_index/put_index, strided_slice_grad)."""
 import numpy as np
 
 import tapegrad as tf
