@@ -404,7 +404,7 @@ _avg_pool_grad = defop("avg_pool_grad", _avg_pool_grad_forward,
 
 def _pool2d(primitive, input, ksize, strides, padding, data_format, op_name):
     nchw = _nchw(data_format, op_name)
-    x = _to_nhwc(convert_to_tensor(input) if not isinstance(input, TensorLike) else input, nchw)
+    x = _to_nhwc(prim.as_tensor(input), nchw)
     xs = prim.value(x).shape
     require_dtype(op_name, _AVG_POOL_DTYPES if primitive is _avg_pool else _MAX_POOL_DTYPES, prim.value(x))
     if len(xs) != 4:
@@ -436,7 +436,7 @@ def avg_pool2d(input, ksize, strides, padding, data_format="NHWC", name=None):
 
 def _pool1d(pool2d, input, ksize, strides, padding, data_format, op_name):
     ncw = _nchw(data_format, op_name, ("NWC", "NCW"))
-    x = convert_to_tensor(input) if not isinstance(input, TensorLike) else input
+    x = prim.as_tensor(input)
     xs = x._value.shape
     if len(xs) != 3:
         raise InvalidArgumentError(f"{op_name}: input must be 3-D [batch, width, channels], got {list(xs)}")

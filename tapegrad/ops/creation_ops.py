@@ -207,13 +207,13 @@ def sequence_mask(lengths, maxlen=None, dtype=dtypes.bool, name=None):
     >>> tf.sequence_mask([1, 3], 4).numpy().tolist()
     [[True, False, False, False], [True, True, True, False]]
     """
-    lv = lengths._value if isinstance(lengths, TensorLike) else to_array(lengths)
+    lv = prim.value(lengths)
     if maxlen is None:
         if lv.dtype.kind not in "iuf":
             raise InvalidArgumentError(f"sequence_mask: lengths must be numbers, got {lv.dtype}")
         limit = np.asarray(lv.max(initial=0))
     else:
-        limit = maxlen._value if isinstance(maxlen, TensorLike) else to_array(maxlen)
+        limit = prim.value(maxlen)
         if limit.ndim:
             raise ValueError(f"Argument `maxlen` must be scalar for sequence_mask, received `maxlen` = "
                              f"{limit.tolist()} with shape {limit.shape} instead")

@@ -34,7 +34,7 @@ def where(condition, x=None, y=None, name=None):
         return convert_to_tensor(np.argwhere(c).astype(np.int64))
     if x is None or y is None:
         raise ValueError("where: x and y must both be given, or neither")
-    cv = condition._value if isinstance(condition, TensorLike) else to_array(condition)
+    cv = prim.value(condition)
     if cv.dtype != np.bool_:
         raise InvalidArgumentError(f"where: condition must be bool, got {dtype_name(cv.dtype)}")
     # x and y: one dtype (a Python value takes the other's, as TF converts it); shapes broadcast.

@@ -104,7 +104,7 @@ divide_no_nan = defop("divide_no_nan", _divide_no_nan_forward, _divide_no_nan_vj
 @export("math.reciprocal_no_nan")
 def reciprocal_no_nan(x, name=None):
     """``1 / x``, and 0 where ``x`` is 0, as ``tf.math.reciprocal_no_nan`` (``divide_no_nan(1, x)``)."""
-    x = x if isinstance(x, TensorLike) else convert_to_tensor(x)
+    x = prim.as_tensor(x)
     require_dtype("reciprocal_no_nan", _RECIPROCAL_NO_NAN, x)
     return divide_no_nan(1, x)
 
@@ -327,7 +327,7 @@ softsign = defop("softsign", _softsign_forward, lambda g, ans, needs, x: (g / sq
 @export("math.log_sigmoid")
 def log_sigmoid(x, name=None):
     """``log(sigmoid(x))`` computed stably as ``-softplus(-x)``, as ``tf.math.log_sigmoid``."""
-    x = x if isinstance(x, TensorLike) else convert_to_tensor(x)
+    x = prim.as_tensor(x)
     require_dtype("log_sigmoid", _FLOAT_RULE, x)
     return negative(softplus(negative(x)))
 

@@ -25,7 +25,7 @@ def _dtype(x):
 
 def _float_input(x, op_name, arg="features", error=InvalidArgumentError):
     """``x`` as a Tensor of a float dtype, or ``error`` (TF's class for the op) naming the op."""
-    t = convert_to_tensor(x) if not isinstance(x, TensorLike) else x
+    t = prim.as_tensor(x)
     if t._value.dtype.kind != "f":
         raise error(f"{op_name}: {arg} must be a float tensor (half, float32, float64), got "
                     f"{dtype_name(t._value.dtype)}")
@@ -115,7 +115,7 @@ _LEAKY_RELU_DTYPES = dtype_rule("fiu")
 @export("nn.leaky_relu")
 def leaky_relu(features, alpha=0.2, name=None):
     """``x`` where ``x > 0``, else ``alpha * x``, as ``tf.nn.leaky_relu`` (integers become float32)."""
-    x = convert_to_tensor(features) if not isinstance(features, TensorLike) else features
+    x = prim.as_tensor(features)
     require_dtype("nn.leaky_relu", _LEAKY_RELU_DTYPES, x)
     if x._value.dtype.kind in "iu":
         x = prim.cast(x, dtype=np.dtype(np.float32))
@@ -437,7 +437,7 @@ def dropout(x, rate, noise_shape=None, seed=None, name=None):
     rate = static_value(rate)
     if not isinstance(rate, numbers.Real) or isinstance(rate, bool) or not 0 <= rate < 1:
         raise ValueError(f"nn.dropout: rate must be a scalar tensor or a float in the range [0, 1), got {rate!r}")
-    x = convert_to_tensor(x) if not isinstance(x, TensorLike) else x
+    x = prim.as_tensor(x)
     dtype = x._value.dtype
     if dtype.kind != "f":
         raise ValueError(f"nn.dropout: x has to be a floating point tensor since it's going to be scaled. "
@@ -468,7 +468,7 @@ _FLOAT_OR_COMPLEX = dtype_rule("fc")
 def batch_normalization(x, mean, variance, offset, scale, variance_epsilon, name=None):
     """``(x - mean) / sqrt(variance + eps) * scale + offset``, computed as TF's
     ``tf.nn.batch_normalization`` does: ``x * inv + (offset - mean * inv)``, ``inv = scale * rsqrt(variance + eps)``."""
-    x = convert_to_tensor(x) if not isinstance(x, TensorLike) else x
+    x = prim.as_tensor(x)
     require_dtype("nn.batch_normalization", _FLOAT_OR_COMPLEX, x)
     inv = math_ops.rsqrt(variance + variance_epsilon)
     if scale is not None:

@@ -41,7 +41,7 @@ _unsorted_segment_sum = defop(
 
 
 def _data(data, op_name):
-    data = data if isinstance(data, TensorLike) else convert_to_tensor(data)
+    data = prim.as_tensor(data)
     if data._value.dtype.kind not in "fciu":
         raise InvalidArgumentError(f"{op_name}: Value for attr 'T' of {data.dtype.name} is not in the list of "
                                    f"allowed values (numbers only)")
@@ -49,7 +49,7 @@ def _data(data, op_name):
 
 
 def _ids(segment_ids, op_name, allowed):
-    ids = segment_ids._value if isinstance(segment_ids, TensorLike) else to_array(segment_ids)
+    ids = prim.value(segment_ids)
     name = dtype_name(ids.dtype)
     if name not in allowed:
         raise InvalidArgumentError(f"{op_name}: Value for attr 'Tindices' of {name} is not in the list of "
@@ -117,7 +117,7 @@ def segment_mean(data, segment_ids, name=None):
 def _unsorted(data, segment_ids, num_segments, op_name):
     data = _data(data, op_name)
     ids = _ids(segment_ids, op_name, ("int16", "int32", "int64"))
-    num = num_segments._value if isinstance(num_segments, TensorLike) else to_array(num_segments)
+    num = prim.value(num_segments)
     if num.dtype.kind not in "iu":
         raise InvalidArgumentError(f"{op_name}: Value for attr 'Tnumsegments' of {dtype_name(num.dtype)} is not "
                                    f"in the list of allowed values: int32, int64")
