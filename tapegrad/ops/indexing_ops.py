@@ -23,7 +23,7 @@ def _pos(where_):
     return "[" + ",".join(str(int(i)) for i in where_) + "]"
 
 
-# -- where, casts, identity -----------------------------------------------------------------
+# -- where ----------------------------------------------------------------------------------
 
 @export("where")
 def where(condition, x=None, y=None, name=None):

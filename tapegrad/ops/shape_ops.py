@@ -350,7 +350,6 @@ def reverse(tensor, axis, name=None):
 
 # -- cast, identity --------------------------------------------------------------------------
 
-
 @export("cast", "dtypes.cast")
 def cast(x, dtype, name=None):
     """Cast ``x`` to ``dtype``, as ``tf.cast`` (float -> int truncates toward zero)."""
@@ -364,6 +363,7 @@ def cast(x, dtype, name=None):
 
 identity = defop("identity", lambda x: np.array(x, copy=True), lambda g, ans, needs, x: (g,),
                  api=("identity",), save_inputs=False, save_output=False)
+
 
 # -- shape, size, rank: int32 tensors, not differentiable ------------------------------------
 
