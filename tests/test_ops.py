@@ -2,7 +2,10 @@
 
 The table is in ``tests/op_rows/`` (one module per op family).
 """
+import ast
+import collections
 import importlib
+import pathlib
 import pkgutil
 
 import numpy as np
@@ -77,3 +80,41 @@ def test_every_registered_op_has_a_row():
     assert not unknown, f"rows name ops that are not registered: {sorted(unknown)}"
     missing = set(REGISTRY) - covered - set(NO_ROW_NEEDED) - {"custom_gradient"}
     assert not missing, f"registered ops without a test row: {sorted(missing)}"
+
+
+# -- how the op families are put together (docs/adding_an_op.md) -------------------------------
+
+OPS_DIR = pathlib.Path(tf.__file__).parent / "ops"
+OPS_FILES = sorted(OPS_DIR.glob("*.py"))
+
+
+def _tree(path):
+    return ast.parse(path.read_text(), str(path))
+
+
+@pytest.mark.parametrize("path", OPS_FILES, ids=[p.name for p in OPS_FILES])
+def test_families_share_only_documented_names(path):
+    # What families share lives in ops/primitives.py under public names; a private name imported
+    # from a sibling family is a helper the two files both depend on without saying so.
+    private = [f"from .{node.module} import {a.name}" for node in ast.walk(_tree(path))
+               if isinstance(node, ast.ImportFrom) and node.level == 1 and node.module
+               for a in node.names if a.name.startswith("_")]
+    assert not private, f"{path.name} imports private names of sibling modules: {private}"
+
+
+@pytest.mark.parametrize("path", OPS_FILES, ids=[p.name for p in OPS_FILES])
+def test_dtype_kinds_are_given_to_defop(path):
+    # ``defop(..., kinds=, refusals=)`` makes the Op complete when it is made; a later
+    # ``fn.op.kinds = ...`` recompiles it and hides the op's dtypes far from its definition.
+    late = [node.lineno for node in ast.walk(_tree(path)) if isinstance(node, ast.Assign)
+            for t in node.targets if isinstance(t, ast.Attribute) and t.attr in ("kinds", "refusals")]
+    assert not late, f"{path.name} sets an op's kinds/refusals after defop at lines {late}"
+
+
+def test_argument_helpers_are_defined_once():
+    # How a wrapper reads its arguments (the array behind a tensor, a tensor for a value) is one
+    # idea: ops/primitives.py's ``value`` and ``as_tensor``.
+    names = collections.Counter(
+        node.name.lstrip("_") for path in OPS_FILES for node in _tree(path).body
+        if isinstance(node, ast.FunctionDef) and node.name.lstrip("_") in ("value", "as_tensor", "same_dtype"))
+    assert names == {"value": 1, "as_tensor": 1, "same_dtype": 1}, names

@@ -13,9 +13,11 @@ import numpy as np
 from ..core.errors import InvalidArgumentError
 from ..core.indexed_slices import IndexedSlices
 from ..core.registry import convert_to_tensor, dtype_rule, export, require_dtype
-from . import math_ops as m
-from .array_ops import cast, ones_like, stack, where
-from .nn_ops import _l2_loss
+from . import math_ops
+from .creation_ops import ones_like
+from .indexing_ops import where
+from .nn_ops import l2_loss
+from .shape_ops import cast, stack
 from .reduction_ops import reduce_sum
 
 
@@ -23,7 +25,7 @@ from .reduction_ops import reduce_sum
 _FLOAT = dtype_rule("f")
 
 
-def _values(t, op_name):
+def _dense_float_values(t, op_name):
     """The dense values of a Tensor or IndexedSlices, refusing dtypes TF's kernels refuse."""
     v = convert_to_tensor(t.values if isinstance(t, IndexedSlices) else t)
     require_dtype(op_name, _FLOAT, v)
@@ -45,19 +47,19 @@ def clip_by_norm(t, clip_norm, axes=None, name=None):
     >>> tf.clip_by_norm(tf.constant([3.0, 4.0]), 1.0).numpy()
     array([0.6, 0.8], dtype=float32)
     """
-    values = _values(t, "clip_by_norm")
+    values = _dense_float_values(t, "clip_by_norm")
     if np.isscalar(clip_norm):
         clip_norm = max(clip_norm, 0)
     else:
-        clip_norm = cast(m.maximum(clip_norm, 0), values.dtype)
+        clip_norm = cast(math_ops.maximum(clip_norm, 0), values.dtype)
     l2sum = reduce_sum(values * values, axes, keepdims=True)
     positive = l2sum > 0
-    l2norm = where(positive, m.sqrt(where(positive, l2sum, ones_like(l2sum))), l2sum)
+    l2norm = where(positive, math_ops.sqrt(where(positive, l2sum, ones_like(l2sum))), l2sum)
     scaled = values * clip_norm
     if scaled.shape != values.shape:
         raise ValueError(f"clip_by_norm: clip_norm of shape {list(np.shape(clip_norm))} would broadcast "
                          f"the input of shape {values.shape.as_list()} to {scaled.shape.as_list()}")
-    return _like(t, scaled / m.maximum(l2norm, clip_norm))
+    return _like(t, scaled / math_ops.maximum(l2norm, clip_norm))
 
 
 def _as_list(t_list):
@@ -75,7 +77,7 @@ def global_norm(t_list, name=None):
     >>> float(tf.linalg.global_norm([tf.constant([3.0]), None, tf.constant([[4.0]])]))
     5.0
     """
-    values = [_values(t, "global_norm") for t in _as_list(t_list) if t is not None]
+    values = [_dense_float_values(t, "global_norm") for t in _as_list(t_list) if t is not None]
     if not values:
         return convert_to_tensor(0.0)  # as TF: the sum over no tensor
     dtype = values[0].dtype
@@ -83,8 +85,8 @@ def global_norm(t_list, name=None):
         if v.dtype != dtype:
             raise InvalidArgumentError(f"global_norm: every tensor must have one dtype; got {dtype.name} and "
                                        f"{v.dtype.name} (cast them first)")
-    half_squared = reduce_sum(stack([_l2_loss(v) for v in values]))
-    return m.sqrt(half_squared * 2.0)
+    half_squared = reduce_sum(stack([l2_loss(v) for v in values]))
+    return math_ops.sqrt(half_squared * 2.0)
 
 
 @export("clip_by_global_norm")
@@ -104,13 +106,14 @@ def clip_by_global_norm(t_list, clip_norm, use_norm=None, name=None):
     if use_norm is None:
         use_norm = global_norm(t_list)
     use_norm = convert_to_tensor(use_norm)
-    scale_for_finite = clip_norm * m.minimum(1.0 / use_norm, convert_to_tensor(1.0, dtype=use_norm.dtype) / clip_norm)
+    one = convert_to_tensor(1.0, dtype=use_norm.dtype)
+    scale_for_finite = clip_norm * math_ops.minimum(1.0 / use_norm, one / clip_norm)
     scale = scale_for_finite + (use_norm - use_norm)  # NaN when the norm is inf or NaN
     clipped = []
     for t in t_list:
         if t is None:
             clipped.append(None)
             continue
-        v = _values(t, "clip_by_global_norm")
+        v = _dense_float_values(t, "clip_by_global_norm")
         clipped.append(_like(t, v * cast(scale, v.dtype)))
     return clipped, use_norm

@@ -25,7 +25,7 @@ from ..core.errors import InvalidArgumentError
 from ..core.registry import convert_to_tensor, export
 from ..core.tensor import TensorLike
 from ..core.variable import Variable
-from .array_ops import stack, unstack
+from .shape_ops import stack, unstack
 
 
 def _to_tensor(value):

@@ -12,8 +12,8 @@ from ..core.errors import InvalidArgumentError
 from ..core.registry import defop, dtype_rule, export, convert_to_tensor, require_dtype
 from ..core.tensor import TensorLike
 from ._util import normalize_shape, static_value
-from .array_ops import _reshape, _transpose, zeros_like
-from .linalg_ops import _same_dtype, _value
+from . import primitives as prim
+from .creation_ops import zeros_like
 
 _as_strided = np.lib.stride_tricks.as_strided
 
@@ -171,11 +171,11 @@ def _nchw(data_format, op_name, allowed=("NHWC", "NCHW")):
 
 
 def _to_nhwc(x, nchw):
-    return _transpose(x, perm=(0, 2, 3, 1)) if nchw else x
+    return prim.transpose(x, perm=(0, 2, 3, 1)) if nchw else x
 
 
 def _from_nhwc(y, nchw):
-    return _transpose(y, perm=(0, 3, 1, 2)) if nchw else y
+    return prim.transpose(y, perm=(0, 3, 1, 2)) if nchw else y
 
 
 def _conv_geometry(xs, fs, strides, padding, dilations, op_name, channel_index):
@@ -205,10 +205,10 @@ def conv2d(input, filters, strides, padding, data_format="NHWC", dilations=None,
     """
     op_name = "nn.conv2d"
     nchw = _nchw(data_format, op_name)
-    input, filters = _same_dtype(op_name, input, filters)
+    input, filters = prim.same_dtype(op_name, input, filters)
     x = _to_nhwc(input, nchw)
-    xs, fs = _value(x).shape, _value(filters).shape
-    require_dtype(op_name, _CONV_DTYPES, _value(x))
+    xs, fs = prim.value(x).shape, prim.value(filters).shape
+    require_dtype(op_name, _CONV_DTYPES, prim.value(x))
     strides, dilations, pads = _conv_geometry(xs, fs, strides, padding, dilations, op_name, 1 if nchw else 3)
     if xs[3] != fs[2]:
         raise InvalidArgumentError(f"{op_name}: input has {xs[3]} channels but filters expect {fs[2]} (input shape "
@@ -227,13 +227,13 @@ def conv2d_transpose(input, filters, output_shape, strides, padding="SAME", data
     [KH, KW, C_out, C_in] give ``output_shape`` [N, H', W', C_out], as ``tf.nn.conv2d_transpose``."""
     op_name = "nn.conv2d_transpose"
     nchw = _nchw(data_format, op_name)
-    input, filters = _same_dtype(op_name, input, filters)
+    input, filters = prim.same_dtype(op_name, input, filters)
     out_shape = normalize_shape(output_shape, op_name, arg="output_shape")
     if nchw:
         out_shape = (out_shape[0], out_shape[2], out_shape[3], out_shape[1])
     g = _to_nhwc(input, nchw)
-    gs, fs = _value(g).shape, _value(filters).shape
-    require_dtype(op_name, _CONV_DTYPES, _value(g))
+    gs, fs = prim.value(g).shape, prim.value(filters).shape
+    require_dtype(op_name, _CONV_DTYPES, prim.value(g))
     strides, dilations, pads = _conv_geometry(out_shape, fs, strides, padding, dilations, op_name, 1 if nchw else 3)
     want = (out_shape[0],) + tuple(_out_size(n, k, s, d, p) for n, k, s, d, p in
                                    zip(out_shape[1:3], fs[:2], strides, dilations, pads)) + (fs[3],)
@@ -250,8 +250,8 @@ def conv1d(input, filters, stride, padding, data_format="NWC", dilations=None, n
     (as TF: a conv2d over a height-1 image)."""
     op_name = "nn.conv1d"
     ncw = _nchw(data_format, op_name, ("NWC", "NCW"))
-    input, filters = _same_dtype(op_name, input, filters)
-    xs, fs = _value(input).shape, _value(filters).shape
+    input, filters = prim.same_dtype(op_name, input, filters)
+    xs, fs = prim.value(input).shape, prim.value(filters).shape
     if len(xs) != 3 or len(fs) != 3:
         raise InvalidArgumentError(f"{op_name}: input must be 3-D [batch, width, channels] and filters 3-D "
                                    f"[width, in_channels, out_channels], got {list(xs)} and {list(fs)}")
@@ -261,17 +261,17 @@ def conv1d(input, filters, stride, padding, data_format="NWC", dilations=None, n
         pairs = [tuple(p) for p in static_value(padding)]
         # the height-1 axis gets no padding: N W C -> N 1 W C, N C W -> N C 1 W
         padding = [pairs[0], pairs[1], (0, 0), pairs[2]] if ncw else [pairs[0], (0, 0), pairs[1], pairs[2]]
-    x = _reshape(input, shape=(xs[0], xs[1], 1, xs[2]) if ncw else (xs[0], 1, xs[1], xs[2]))
-    y = conv2d(x, _reshape(filters, shape=(1,) + fs), strides=[1, stride] if not ncw else [1, stride],
+    x = prim.reshape(input, shape=(xs[0], xs[1], 1, xs[2]) if ncw else (xs[0], 1, xs[1], xs[2]))
+    y = conv2d(x, prim.reshape(filters, shape=(1,) + fs), strides=[1, stride] if not ncw else [1, stride],
                padding=padding, data_format="NCHW" if ncw else "NHWC", dilations=[1, dilation])
-    ys = _value(y).shape
-    return _reshape(y, shape=(ys[0], ys[1], ys[3]) if ncw else (ys[0], ys[2], ys[3]))
+    ys = prim.value(y).shape
+    return prim.reshape(y, shape=(ys[0], ys[1], ys[3]) if ncw else (ys[0], ys[2], ys[3]))
 
 
 @export("nn.convolution")
 def convolution(input, filters, strides=None, padding="VALID", data_format=None, dilations=None, name=None):
     """N-D convolution for N = 1 or 2 (``tf.nn.convolution``): dispatches on the input's rank."""
-    rank = _value(input).ndim
+    rank = prim.value(input).ndim
     if rank == 3:
         return conv1d(input, filters, 1 if strides is None else strides, padding, data_format or "NWC", dilations)
     if rank == 4:
@@ -404,9 +404,9 @@ _avg_pool_grad = defop("avg_pool_grad", _avg_pool_grad_forward,
 
 def _pool2d(primitive, input, ksize, strides, padding, data_format, op_name):
     nchw = _nchw(data_format, op_name)
-    x = _to_nhwc(convert_to_tensor(input) if not isinstance(input, TensorLike) else input, nchw)
-    xs = _value(x).shape
-    require_dtype(op_name, _AVG_POOL_DTYPES if primitive is _avg_pool else _MAX_POOL_DTYPES, _value(x))
+    x = _to_nhwc(prim.as_tensor(input), nchw)
+    xs = prim.value(x).shape
+    require_dtype(op_name, _AVG_POOL_DTYPES if primitive is _avg_pool else _MAX_POOL_DTYPES, prim.value(x))
     if len(xs) != 4:
         raise InvalidArgumentError(f"{op_name}: input must be 4-D [batch, height, width, channels], got {list(xs)}")
     ch = 1 if nchw else 3
@@ -436,16 +436,16 @@ def avg_pool2d(input, ksize, strides, padding, data_format="NHWC", name=None):
 
 def _pool1d(pool2d, input, ksize, strides, padding, data_format, op_name):
     ncw = _nchw(data_format, op_name, ("NWC", "NCW"))
-    x = convert_to_tensor(input) if not isinstance(input, TensorLike) else input
+    x = prim.as_tensor(input)
     xs = x._value.shape
     if len(xs) != 3:
         raise InvalidArgumentError(f"{op_name}: input must be 3-D [batch, width, channels], got {list(xs)}")
     ksize = _spatial(ksize, 1, "ksize", op_name, 1 if ncw else 2)[0]
     strides = _spatial(strides, 1, "strides", op_name, 1 if ncw else 2)[0]
-    x4 = _reshape(x, shape=(xs[0], xs[1], 1, xs[2]) if ncw else (xs[0], 1, xs[1], xs[2]))
+    x4 = prim.reshape(x, shape=(xs[0], xs[1], 1, xs[2]) if ncw else (xs[0], 1, xs[1], xs[2]))
     y = pool2d(x4, [1, ksize], [1, strides], padding, "NCHW" if ncw else "NHWC")
-    ys = _value(y).shape
-    return _reshape(y, shape=(ys[0], ys[1], ys[3]) if ncw else (ys[0], ys[2], ys[3]))
+    ys = prim.value(y).shape
+    return prim.reshape(y, shape=(ys[0], ys[1], ys[3]) if ncw else (ys[0], ys[2], ys[3]))
 
 
 @export("nn.max_pool1d")
@@ -462,7 +462,7 @@ def avg_pool1d(input, ksize, strides, padding, data_format="NWC", name=None):
 
 def _pool_by_rank(pool1d, pool2d, op_name):
     def pool(input, ksize, strides, padding, data_format=None, name=None):
-        rank = _value(input).ndim
+        rank = prim.value(input).ndim
         if rank == 3:
             return pool1d(input, ksize, strides, padding, data_format or "NWC")
         if rank == 4:

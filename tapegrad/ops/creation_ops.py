@@ -10,7 +10,8 @@ from ..core.errors import InvalidArgumentError, NotFoundError
 from ..core.registry import convert_to_tensor, dtype_rule, export, require_dtype
 from ..core.tensor import TensorLike, new_tensor, to_array
 from ._util import normalize_shape, np_dtype, static_int, static_value
-from .array_ops import cast, concat, expand_dims, reshape
+from . import primitives as prim
+from .shape_ops import cast, concat, expand_dims, reshape
 from .math_ops import divide
 
 
@@ -51,6 +52,18 @@ def zeros(shape, dtype=dtypes.float32, name=None):
 def ones(shape, dtype=dtypes.float32, name=None):
     """A tensor of ones (float32 by default)."""
     return new_tensor(np.ones(normalize_shape(shape, "ones"), np_dtype(dtype)), None)
+
+
+@export("zeros_like")
+def zeros_like(input, dtype=None, name=None):
+    """Zeros with the shape (and dtype, unless given) of ``input``."""
+    return prim.zeros_like(input, dtype=np_dtype(dtype))
+
+
+@export("ones_like")
+def ones_like(input, dtype=None, name=None):
+    """Ones with the shape (and dtype, unless given) of ``input``."""
+    return prim.ones_like(input, dtype=np_dtype(dtype))
 
 
 @export("fill")
@@ -194,13 +207,13 @@ def sequence_mask(lengths, maxlen=None, dtype=dtypes.bool, name=None):
     >>> tf.sequence_mask([1, 3], 4).numpy().tolist()
     [[True, False, False, False], [True, True, True, False]]
     """
-    lv = lengths._value if isinstance(lengths, TensorLike) else to_array(lengths)
+    lv = prim.value(lengths)
     if maxlen is None:
         if lv.dtype.kind not in "iuf":
             raise InvalidArgumentError(f"sequence_mask: lengths must be numbers, got {lv.dtype}")
         limit = np.asarray(lv.max(initial=0))
     else:
-        limit = maxlen._value if isinstance(maxlen, TensorLike) else to_array(maxlen)
+        limit = prim.value(maxlen)
         if limit.ndim:
             raise ValueError(f"Argument `maxlen` must be scalar for sequence_mask, received `maxlen` = "
                              f"{limit.tolist()} with shape {limit.shape} instead")

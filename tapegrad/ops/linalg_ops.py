@@ -5,6 +5,11 @@ Gradient rules follow TensorFlow's ``linalg_grad.py`` formulas (the same product
 order, so the numbers agree to rounding). Complex inputs: matmul and einsum are differentiable
 with TensorFlow's convention (the gradient of a real loss is conjugate-linear); the other
 factorisation-based ops compute complex forwards but their gradients are for real dtypes only.
+
+One file of ~740 lines, above the ~600 the package keeps to: the factorisations' gradient rules
+(inverse, solves, Cholesky) are written in the raw matmul primitive with its transpose/conjugate
+flags and in the last-two-axes helpers defined with it; a second file would import those private
+names across files, or make them part of ``primitives`` though only linear algebra uses them.
 """
 import string
 
@@ -16,43 +21,7 @@ from ..core.registry import (_convert_like, defop, dtype_rule, export, convert_t
 from ..core.tensor import TensorLike, to_array
 from . import math_ops
 from ._util import dtype_name, static_int, static_value
-from .array_ops import _reshape, _transpose
-from .reduction_ops import _reduce_sum
-
-
-def _value(x):
-    """The ndarray a wrapper validates (a Python list converts with TF's default dtypes)."""
-    if isinstance(x, TensorLike):
-        return x._value
-    if hasattr(x, "__tapegrad_tensor__"):
-        return x.__tapegrad_tensor__()._value
-    return to_array(x)
-
-
-def _is_tensor(x):
-    return isinstance(x, TensorLike) or hasattr(x, "__tapegrad_tensor__")
-
-
-def _same_dtype(op_name, *xs):
-    """The operands converted as TensorFlow converts an op's inputs: non-tensors take the dtype
-    of the first tensor (or of the first input); two tensors of different dtypes are refused."""
-    dtype = next((_value(x).dtype for x in xs if _is_tensor(x)), None)
-    out = []
-    for i, x in enumerate(xs):
-        if _is_tensor(x):
-            if _value(x).dtype != dtype:
-                raise InvalidArgumentError(
-                    f"{op_name}: input {i} has dtype {dtype_name(_value(x).dtype)} but an earlier input has "
-                    f"{dtype_name(dtype)}; cast the inputs to one dtype (tapegrad.cast)")
-        elif dtype is None:
-            x = to_array(x)
-            dtype = x.dtype
-        else:
-            if not isinstance(x, (np.ndarray, np.generic, int, float, complex)):
-                to_array(x)  # refuses None, strings, ragged lists (given a dtype NumPy would parse them)
-            x = to_array(_convert_like(x, dtype, op_name), dtype)
-        out.append(x)
-    return out
+from . import primitives as prim
 
 
 # The dtypes TF 2.21's kernels take (tests/data/tf_dtype_acceptance.json). MatMul is defined for
@@ -73,8 +42,9 @@ def _require_real(x, op_name):
                                   f"(the forward works); differentiate the real and imaginary parts instead")
 
 
-def _t(x):
-    # (the ndarray method: np.swapaxes' Python wrapper costs ~1 us per call, twice per matmul gradient)
+def _swap_last_axes(x):
+    # Not recorded (forwards only). The ndarray method: np.swapaxes' Python wrapper costs ~1 us
+    # per call, twice per matmul gradient.
     return x.swapaxes(-1, -2) if x.__class__ is np.ndarray else np.swapaxes(x, -1, -2)
 
 
@@ -82,9 +52,9 @@ def _perm_last_two(ndim):
     return tuple(range(ndim - 2)) + (ndim - 1, ndim - 2)
 
 
-def matrix_transpose_(x):
+def _transpose_last_axes(x):
     """``x`` with its last two axes swapped (a recorded transpose), for use in gradient rules."""
-    return _transpose(x, perm=_perm_last_two(len(np.shape(x))))
+    return prim.transpose(x, perm=_perm_last_two(len(np.shape(x))))
 
 
 # -- matmul ---------------------------------------------------------------------------------
@@ -96,7 +66,7 @@ def matrix_transpose_(x):
 def _op_of(x, transpose, conjugate):
     if conjugate and x.dtype.kind == "c":
         x = np.conj(x)
-    return _t(x) if transpose else x
+    return _swap_last_axes(x) if transpose else x
 
 
 def _matmul_forward(a, b, transpose_a=False, transpose_b=False, conjugate_a=False, conjugate_b=False):
@@ -189,8 +159,8 @@ def matmul(a, b, transpose_a=False, transpose_b=False, adjoint_a=False, adjoint_
     if transpose_a and adjoint_a or transpose_b and adjoint_b:
         raise ValueError("matmul: only one of transpose_a and adjoint_a (and of transpose_b and adjoint_b) "
                          "may be True")
-    a, b = _same_dtype("matmul", a, b)
-    av, bv = _value(a), _value(b)
+    a, b = prim.same_dtype("matmul", a, b)
+    av, bv = prim.value(a), prim.value(b)
     ta, tb = bool(transpose_a or adjoint_a), bool(transpose_b or adjoint_b)
     _check_matmul(av, bv, ta, tb)
     flags = {}
@@ -214,8 +184,8 @@ def matmul_operator(a, b):
             and av.shape[1] == bv.shape[0] and av.dtype is bv.dtype and av.dtype.kind in "fc"):
         return _matmul_pair(a, b)  # two float matrices that fit: nothing else to check (a layer's product)
     if not (isinstance(a, TensorLike) and isinstance(b, TensorLike)):
-        a, b = _same_dtype("matmul", a, b)
-    _check_matmul(_value(a), _value(b), False, False)
+        a, b = prim.same_dtype("matmul", a, b)
+    _check_matmul(prim.value(a), prim.value(b), False, False)
     return _matmul(a, b)
 
 
@@ -227,13 +197,13 @@ def matvec(a, b, transpose_a=False, adjoint_a=False, a_is_sparse=False, b_is_spa
     >>> tf.linalg.matvec([[1.0, 2.0], [3.0, 4.0]], [1.0, 1.0]).numpy()
     array([3., 7.], dtype=float32)
     """
-    a, b = _same_dtype("linalg.matvec", a, b)
-    bv = _value(b)
+    a, b = prim.same_dtype("linalg.matvec", a, b)
+    bv = prim.value(b)
     if bv.ndim < 1:
         raise InvalidArgumentError("linalg.matvec: b must have rank >= 1, got a scalar")
-    col = _reshape(b, shape=bv.shape + (1,))
+    col = prim.reshape(b, shape=bv.shape + (1,))
     out = matmul(a, col, transpose_a=transpose_a, adjoint_a=adjoint_a)
-    return _reshape(out, shape=tuple(np.shape(out))[:-1])
+    return prim.reshape(out, shape=tuple(np.shape(out))[:-1])
 
 
 # -- einsum and tensordot -------------------------------------------------------------------
@@ -380,9 +350,9 @@ def einsum(equation, *inputs, **kwargs):
         raise TypeError(f"einsum: equation must be a string, got {equation!r}")
     if not inputs:
         raise InvalidArgumentError("einsum: at least one input is required")
-    inputs = _same_dtype("einsum", *inputs)
-    require_dtype("einsum", _EINSUM_DTYPES, _value(inputs[0]))
-    eq = _normalize_equation(equation, [_value(x).shape for x in inputs])
+    inputs = prim.same_dtype("einsum", *inputs)
+    require_dtype("einsum", _EINSUM_DTYPES, prim.value(inputs[0]))
+    eq = _normalize_equation(equation, [prim.value(x).shape for x in inputs])
     return _einsum(*inputs, equation=eq)
 
 
@@ -419,9 +389,9 @@ def tensordot(a, b, axes, name=None):
     array([[3., 4.],
            [6., 8.]], dtype=float32)
     """
-    a, b = _same_dtype("tensordot", a, b)
-    require_dtype("tensordot", _MATMUL_DTYPES, _value(a))  # (TF's tensordot is a MatMul)
-    sa, sb = _value(a).shape, _value(b).shape
+    a, b = prim.same_dtype("tensordot", a, b)
+    require_dtype("tensordot", _MATMUL_DTYPES, prim.value(a))  # (TF's tensordot is a MatMul)
+    sa, sb = prim.value(a).shape, prim.value(b).shape
     ax_a, ax_b = _tensordot_axes(axes, len(sa), len(sb))
     for i, j in zip(ax_a, ax_b):
         if sa[i] != sb[j]:
@@ -438,7 +408,7 @@ def tensordot(a, b, axes, name=None):
 # -- inverse, determinant, solves -----------------------------------------------------------
 
 def _square(x, op_name, arg="input", rule=_FACTOR_DTYPES):
-    v = _value(x)
+    v = prim.value(x)
     if v.ndim < 2 or v.shape[-1] != v.shape[-2]:
         raise InvalidArgumentError(f"{op_name}: {arg} must be a (batch of) square matrices [..., M, M], "
                                    f"got shape {list(v.shape)}")
@@ -454,7 +424,7 @@ def _inv_forward(x, adjoint=False):
         out = np.linalg.inv(x)
     except np.linalg.LinAlgError:
         raise InvalidArgumentError("linalg.inv: Input is not invertible.") from None
-    return np.conj(_t(out)) if adjoint else out
+    return np.conj(_swap_last_axes(out)) if adjoint else out
 
 
 def _inv_vjp(g, ans, needs, x, adjoint=False):
@@ -485,7 +455,7 @@ def inv(input, adjoint=False, name=None):
 def _det_vjp(g, ans, needs, x):
     # TF: dA = (g * det(A)) inv(A)^T.
     _require_real(ans, "linalg.det")
-    w = _reshape(g * ans, shape=tuple(np.shape(ans)) + (1, 1))
+    w = prim.reshape(g * ans, shape=tuple(np.shape(ans)) + (1, 1))
     return (w * _inv(x, adjoint=True),)
 
 
@@ -502,7 +472,7 @@ def det(input, name=None):
 
 def _logabsdet_vjp(g, ans, needs, x):
     _require_real(x, "linalg.slogdet")
-    return (_reshape(g, shape=tuple(np.shape(ans)) + (1, 1)) * _inv(x, adjoint=True),)
+    return (prim.reshape(g, shape=tuple(np.shape(ans)) + (1, 1)) * _inv(x, adjoint=True),)
 
 
 _logabsdet = defop("log_matrix_determinant", lambda x: np.linalg.slogdet(x)[1].astype(np.asarray(x).dtype),
@@ -523,13 +493,13 @@ def logdet(matrix, name=None):
     """log det of each Hermitian positive-definite matrix (via its Cholesky factor), as
     ``tf.linalg.logdet``."""
     chol = cholesky(matrix)
-    return 2.0 * _reduce_sum(math_ops.log(diag_part(chol)), axis=(len(np.shape(chol)) - 2,), keepdims=False)
+    return 2.0 * prim.reduce_sum(math_ops.log(diag_part(chol)), axis=(len(np.shape(chol)) - 2,), keepdims=False)
 
 
 def _solve_forward(a, b, adjoint=False):
     a = np.asarray(a)
     try:
-        return np.linalg.solve(np.conj(_t(a)) if adjoint else a, b)
+        return np.linalg.solve(np.conj(_swap_last_axes(a)) if adjoint else a, b)
     except np.linalg.LinAlgError:
         raise InvalidArgumentError("linalg.solve: Input matrix is not invertible.") from None
 
@@ -550,7 +520,7 @@ _solve = defop("matrix_solve", _solve_forward, _solve_vjp, broadcasting=True,
 
 def _check_rhs(matrix, rhs, op_name):
     a = _square(matrix, op_name, "matrix")
-    b = _value(rhs)
+    b = prim.value(rhs)
     if b.ndim < 2 or b.shape[-2] != a.shape[-1]:
         raise InvalidArgumentError(f"{op_name}: rhs must have shape [..., {a.shape[-1]}, K] for a matrix of shape "
                                    f"{list(a.shape)}, got {list(b.shape)}")
@@ -570,7 +540,7 @@ def solve(matrix, rhs, adjoint=False, name=None):
     array([[0.5 ],
            [0.25]], dtype=float32)
     """
-    matrix, rhs = _same_dtype("linalg.solve", matrix, rhs)
+    matrix, rhs = prim.same_dtype("linalg.solve", matrix, rhs)
     _check_rhs(matrix, rhs, "linalg.solve")
     return _solve(matrix, rhs, adjoint=True) if adjoint else _solve(matrix, rhs)
 
@@ -602,7 +572,7 @@ _band_part = defop("matrix_band_part", _band_part_forward,
 def band_part(input, num_lower, num_upper, name=None):
     """Keep the band of ``num_lower`` sub- and ``num_upper`` super-diagonals (-1: all) of each
     matrix, zero the rest, as ``tf.linalg.band_part``."""
-    v = _value(input)
+    v = prim.value(input)
     if v.ndim < 2:
         raise InvalidArgumentError(f"linalg.band_part: input must have rank >= 2, got shape {list(v.shape)}")
     return _band_part(input, num_lower=static_int(num_lower, "linalg.band_part", "num_lower"),
@@ -613,7 +583,7 @@ def _triangular_solve_forward(a, b, lower=True, adjoint=False):
     a = np.asarray(a)
     tri = np.tril(a) if lower else np.triu(a)  # as TF: the other triangle is never read
     if adjoint:
-        tri = np.conj(_t(tri))
+        tri = np.conj(_swap_last_axes(tri))
     try:
         return np.linalg.solve(tri, b)
     except np.linalg.LinAlgError:
@@ -641,7 +611,7 @@ _triangular_solve = defop("matrix_triangular_solve", _triangular_solve_forward, 
 def triangular_solve(matrix, rhs, lower=True, adjoint=False, name=None):
     """``X`` with ``tri(matrix) @ X = rhs`` for the lower (or upper) triangle of ``matrix``, as
     ``tf.linalg.triangular_solve``."""
-    matrix, rhs = _same_dtype("linalg.triangular_solve", matrix, rhs)
+    matrix, rhs = prim.same_dtype("linalg.triangular_solve", matrix, rhs)
     _check_rhs(matrix, rhs, "linalg.triangular_solve")
     return _triangular_solve(matrix, rhs, lower=bool(lower), adjoint=bool(adjoint))
 
@@ -665,7 +635,7 @@ def _cholesky_vjp(g, ans, needs, x):
     middle = _matmul(ans, g, transpose_a=True)
     middle = middle * (np.tril(np.ones((n, n), dtype)) - 0.5 * np.eye(n, dtype=dtype))
     s = _matmul(_matmul(l_inverse, middle, transpose_a=True), l_inverse)
-    return ((s + matrix_transpose_(s)) * 0.5,)
+    return ((s + _transpose_last_axes(s)) * 0.5,)
 
 
 _cholesky = defop("cholesky", _cholesky_forward, _cholesky_vjp, save_inputs=False,
@@ -714,7 +684,7 @@ _diag = defop("matrix_diag", _set_diag_forward,
 @export("linalg.diag_part")
 def diag_part(input, name=None, k=0, padding_value=0, align="RIGHT_LEFT"):
     """The main diagonal of each matrix [..., M, N] -> [..., min(M, N)], as ``tf.linalg.diag_part``."""
-    v = _value(input)
+    v = prim.value(input)
     if v.ndim < 2:
         raise InvalidArgumentError(f"linalg.diag_part: input must have rank >= 2, got shape {list(v.shape)}")
     if static_value(k) != 0:
@@ -725,7 +695,7 @@ def diag_part(input, name=None, k=0, padding_value=0, align="RIGHT_LEFT"):
 @export("linalg.diag")
 def diag(diagonal, name=None, k=0, num_rows=-1, num_cols=-1, padding_value=0, align="RIGHT_LEFT"):
     """Square matrices with ``diagonal`` [..., N] on the main diagonal, as ``tf.linalg.diag``."""
-    v = _value(diagonal)
+    v = prim.value(diagonal)
     if v.ndim < 1:
         raise InvalidArgumentError("linalg.diag: diagonal must have rank >= 1, got a scalar")
     if static_value(k) != 0 or static_value(padding_value) != 0:
@@ -746,9 +716,9 @@ def trace(x, name=None):
     >>> print(tf.linalg.trace([[1.0, 2.0], [3.0, 4.0]]).numpy())
     5.0
     """
-    require_dtype("linalg.trace", _NUMBERS, _value(x))
+    require_dtype("linalg.trace", _NUMBERS, prim.value(x))
     d = diag_part(x)
-    return _reduce_sum(d, axis=(len(np.shape(d)) - 1,), keepdims=False)
+    return prim.reduce_sum(d, axis=(len(np.shape(d)) - 1,), keepdims=False)
 
 
 _conj = defop("conj", np.conj, lambda g, ans, needs, x: (_conj(g),), arity="unary", save_inputs=False,
@@ -759,10 +729,10 @@ _conj = defop("conj", np.conj, lambda g, ans, needs, x: (_conj(g),), arity="unar
 def matrix_transpose(a, name=None, conjugate=False):
     """Swap the last two axes, as ``tf.linalg.matrix_transpose``; ``conjugate=True`` also
     conjugates a complex input (``tf.linalg.adjoint``)."""
-    v = _value(a)
+    v = prim.value(a)
     if v.ndim < 2:
         raise InvalidArgumentError(f"linalg.matrix_transpose: input must have rank >= 2, got shape {list(v.shape)}")
-    out = matrix_transpose_(a)
+    out = _transpose_last_axes(a)
     return _conj(out) if conjugate and v.dtype.kind == "c" else out
 
 

@@ -13,9 +13,25 @@ import numpy as np
 from ..core.errors import InvalidArgumentError, NotFoundError
 from ..core.registry import defop, dtype_rule, export, convert_to_tensor, require_dtype
 from ..core.tensor import TensorLike, to_array
+from . import primitives as prim
 from ._util import describe, forward_error
 
 _f64 = np.dtype(np.float64)
+
+# The dtypes TensorFlow's kernels accept, given to each defop as ``kinds`` (a dtypes.select spec).
+# TF refuses ``exp`` of an int32 tensor and ``add`` of two bools ("Value for attr 'T' ... is not in
+# the list of allowed values"); NumPy would silently promote. The lists are TF 2.21's, as
+# tools/probe_tf_dtypes.py records them (tests/data/tf_dtype_acceptance.json). ``refusals`` name
+# the dtypes TF refuses with another class: NotFoundError where the op is defined for the dtype
+# but TF registers no CPU kernel ("Could not find device"), TypeError where its Python wrapper
+# refuses it (bool division: "Invalid dtype tf.bool in __truediv__").
+_FLOAT_OR_COMPLEX = "fc"
+_FLOAT = "f"
+_NUMBERS = "fciu"
+_SIGNED = "fci"    # no unsigned integers: TF has no negative/abs/sign of a uint
+_ORDERED = "fiu"   # comparisons and max/min: no complex
+_BOOL = "b"
+_NO_BOOL_DIVISION = {"b": TypeError}
 
 
 def _names(name, top=True):
@@ -25,16 +41,17 @@ def _names(name, top=True):
 # -- arithmetic -----------------------------------------------------------------------------
 
 add = defop("add", np.add, lambda g, ans, needs, x, y: (g, g),
-            arity="binary", api=_names("add"), broadcasting=True, save_inputs=False, save_output=False)
+            arity="binary", api=_names("add"), broadcasting=True, save_inputs=False, save_output=False,
+            kinds=_NUMBERS)
 
 subtract = defop("subtract", np.subtract,
                  lambda g, ans, needs, x, y: (g, -g if needs[1] else None),
                  arity="binary", api=_names("subtract"), broadcasting=True, save_inputs=False,
-                 save_output=False)
+                 save_output=False, kinds=_NUMBERS)
 
 multiply = defop("multiply", np.multiply,
                  lambda g, ans, needs, x, y: (g * y if needs[0] else None, g * x if needs[1] else None),
-                 arity="binary", api=_names("multiply"), broadcasting=True, save_output=False)
+                 arity="binary", api=_names("multiply"), broadcasting=True, save_output=False, kinds=_NUMBERS)
 
 
 def _small_int(v):
@@ -61,7 +78,8 @@ def _div_vjp(g, ans, needs, x, y):
 
 divide = defop("divide", _truediv_forward, _div_vjp, arity="binary",
                api=_names("divide") + ("truediv", "math.truediv"), broadcasting=True, save_output=False,
-               notes="Integer inputs give float64 (int8/int16/uint8/uint16: float32), as TF's truediv.")
+               notes="Integer inputs give float64 (int8/int16/uint8/uint16: float32), as TF's truediv.",
+               kinds=_NUMBERS, refusals=_NO_BOOL_DIVISION)
 
 def _divide_no_nan_forward(x, y):
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -80,12 +98,13 @@ def _divide_no_nan_vjp(g, ans, needs, x, y):
 
 divide_no_nan = defop("divide_no_nan", _divide_no_nan_forward, _divide_no_nan_vjp, arity="binary",
                       api=("math.divide_no_nan",), broadcasting=True, save_output=False,
-                      notes="x / y, and 0 where y == 0 (even for x = 0 or inf); gradients 0 there too.")
+                      notes="x / y, and 0 where y == 0 (even for x = 0 or inf); gradients 0 there too.",
+                      kinds=_NUMBERS, refusals=_NO_BOOL_DIVISION)
 
 @export("math.reciprocal_no_nan")
 def reciprocal_no_nan(x, name=None):
     """``1 / x``, and 0 where ``x`` is 0, as ``tf.math.reciprocal_no_nan`` (``divide_no_nan(1, x)``)."""
-    x = x if isinstance(x, TensorLike) else convert_to_tensor(x)
+    x = prim.as_tensor(x)
     require_dtype("reciprocal_no_nan", _RECIPROCAL_NO_NAN, x)
     return divide_no_nan(1, x)
 
@@ -98,7 +117,7 @@ def _nonzero(x):
     """1 where x != 0, else 0, in x's dtype (a Python scalar stays a Python scalar)."""
     if isinstance(x, (int, float)):
         return 1.0 if x != 0 else 0.0
-    return cast_(not_equal(x, 0), dtype=np.asarray(x).dtype)
+    return prim.cast(not_equal(x, 0), dtype=np.asarray(x).dtype)
 
 
 def _x_times(fn, op_name):
@@ -129,17 +148,18 @@ def _xdivy_vjp(g, ans, needs, x, y):
 
 xlogy = defop("xlogy", _x_times(np.log, "xlogy"), _xlogy_vjp, arity="binary", api=("math.xlogy",),
               broadcasting=True, save_output=False,
-              notes="x*log(y), 0 where x == 0 (even for y = 0); gradients 0 there, as TF.")
+              notes="x*log(y), 0 where x == 0 (even for y = 0); gradients 0 there, as TF.", kinds=_FLOAT_OR_COMPLEX)
 xdivy = defop("xdivy", _x_times(np.reciprocal, "xdivy"), _xdivy_vjp, arity="binary", api=("math.xdivy",),
               broadcasting=True, save_output=False,
-              notes="x/y, 0 where x == 0 (even for y = 0); gradients 0 there, as TF.")
+              notes="x/y, 0 where x == 0 (even for y = 0); gradients 0 there, as TF.", kinds=_FLOAT_OR_COMPLEX)
 
 negative = defop("negative", np.negative, lambda g, ans, needs, x: (-g,),
-                 arity="unary", api=_names("negative"), save_inputs=False, save_output=False)
+                 arity="unary", api=_names("negative"), save_inputs=False, save_output=False, kinds=_SIGNED)
 
 reciprocal = defop("reciprocal", np.reciprocal, lambda g, ans, needs, x: (-g * ans * ans,),
                    arity="unary", api=("math.reciprocal",), save_inputs=False,
-                   notes="Gradient -g/x**2, written as -g*ans**2 (TF's rule; -inf at 0).")
+                   notes="Gradient -g/x**2, written as -g*ans**2 (TF's rule; -inf at 0).",
+                   kinds=_SIGNED, refusals={"i": NotFoundError})  # integer Reciprocal: no CPU kernel
 
 
 def _squared_difference_vjp(g, ans, needs, x, y):
@@ -156,7 +176,7 @@ def _squared_difference_forward(x, y):
 
 squared_difference = defop(
     "squared_difference", _squared_difference_forward, _squared_difference_vjp,
-    arity="binary", api=("math.squared_difference",), broadcasting=True, save_output=False)
+    arity="binary", api=("math.squared_difference",), broadcasting=True, save_output=False, kinds="fc int32 int64")
 
 
 @export("math.scalar_mul", "scalar_mul")
@@ -170,11 +190,11 @@ def scalar_mul(scalar, x, name=None):
     if np.ndim(scalar._value if isinstance(scalar, TensorLike) else scalar) != 0:
         raise InvalidArgumentError(f"scalar_mul: scalar must be 0-d, got shape {np.shape(scalar)}")
     if isinstance(x, TensorLike):
-        require_dtype("scalar_mul", _NUMBERS, x)
+        require_dtype("scalar_mul", _NUMBERS_RULE, x)
     return multiply(scalar, x)
 
 
-_NUMBERS = dtype_rule("fciu")
+_NUMBERS_RULE = dtype_rule(_NUMBERS)
 
 
 def _add_n_forward(*xs):
@@ -229,20 +249,20 @@ def _pow_vjp(g, ans, needs, x, y):
             log_x = _math.log(x) if x > 0 else 0.0
         else:
             positive = x > 0
-            log_x = _where(positive, log(_where(positive, x, _ones_like(x))), _zeros_like(x))
+            log_x = prim.select(positive, log(prim.select(positive, x, prim.ones_like(x))), prim.zeros_like(x))
         gy = g * ans * log_x
     return gx, gy
 
 
 pow = defop("pow", np.power, _pow_vjp, arity="binary", api=_names("pow"), broadcasting=True,  # noqa: A001
-            notes="The exponent's gradient x**y*log(x) is taken as 0 where x <= 0, as in TF.")
+            notes="The exponent's gradient x**y*log(x) is taken as 0 where x <= 0, as in TF.", kinds=_SIGNED)
 
 square = defop("square", np.square, lambda g, ans, needs, x: (g * (2 * x),),
-               arity="unary", api=_names("square"), save_output=False)
+               arity="unary", api=_names("square"), save_output=False, kinds=_NUMBERS)
 
 sqrt = defop("sqrt", np.sqrt, lambda g, ans, needs, x: (g * 0.5 / ans,),
              arity="unary", api=_names("sqrt"), save_inputs=False,
-             notes="Gradient 0.5*g/ans: inf at 0, as TF.")
+             notes="Gradient 0.5*g/ans: inf at 0, as TF.", kinds=_FLOAT_OR_COMPLEX)
 
 
 def _rsqrt_forward(x):
@@ -251,19 +271,19 @@ def _rsqrt_forward(x):
 
 rsqrt = defop("rsqrt", _rsqrt_forward, lambda g, ans, needs, x: (g * (-0.5) * ans * ans * ans,),
               arity="unary", api=("math.rsqrt",), save_inputs=False,
-              notes="Gradient -0.5*g*ans**3 (TF's rule; -inf at 0).")
+              notes="Gradient -0.5*g*ans**3 (TF's rule; -inf at 0).", kinds=_FLOAT_OR_COMPLEX)
 
 exp = defop("exp", np.exp, lambda g, ans, needs, x: (g * ans,),
-            arity="unary", api=_names("exp"), save_inputs=False)
+            arity="unary", api=_names("exp"), save_inputs=False, kinds=_FLOAT_OR_COMPLEX)
 
 expm1 = defop("expm1", np.expm1, lambda g, ans, needs, x: (g * (ans + 1),),
-              arity="unary", api=("math.expm1",), save_inputs=False)
+              arity="unary", api=("math.expm1",), save_inputs=False, kinds=_FLOAT_OR_COMPLEX)
 
 log = defop("log", np.log, lambda g, ans, needs, x: (g / x,),
-            arity="unary", api=("math.log",), save_output=False)
+            arity="unary", api=("math.log",), save_output=False, kinds=_FLOAT_OR_COMPLEX)
 
 log1p = defop("log1p", np.log1p, lambda g, ans, needs, x: (g / (1 + x),),
-              arity="unary", api=("math.log1p",), save_output=False)
+              arity="unary", api=("math.log1p",), save_output=False, kinds=_FLOAT_OR_COMPLEX)
 
 
 # -- activations that live in tf.math -------------------------------------------------------
@@ -279,7 +299,7 @@ def _sigmoid_forward(x):
 
 sigmoid = defop("sigmoid", _sigmoid_forward, lambda g, ans, needs, x: (g * (ans * (1 - ans)),),
                 arity="unary", api=("sigmoid", "math.sigmoid", "nn.sigmoid"), save_inputs=False,
-                notes="Stable for large |x| (exp of -|x| only); gradient ans*(1-ans), as TF.")
+                notes="Stable for large |x| (exp of -|x| only); gradient ans*(1-ans), as TF.", kinds=_FLOAT_OR_COMPLEX)
 
 
 def _softplus_forward(x):
@@ -292,7 +312,7 @@ def _softplus_forward(x):
 
 softplus = defop("softplus", _softplus_forward, lambda g, ans, needs, x: (g * sigmoid(x),),
                  arity="unary", api=("math.softplus", "nn.softplus"), save_output=False,
-                 notes="log(1+exp(x)) without overflow; gradient sigmoid(x).")
+                 notes="log(1+exp(x)) without overflow; gradient sigmoid(x).", kinds=_FLOAT)
 
 
 def _softsign_forward(x):
@@ -301,18 +321,18 @@ def _softsign_forward(x):
 
 softsign = defop("softsign", _softsign_forward, lambda g, ans, needs, x: (g / square(1 + abs(x)),),
                  arity="unary", api=("math.softsign", "nn.softsign"), save_output=False,
-                 notes="Gradient 1/(1+|x|)**2, as TF.")
+                 notes="Gradient 1/(1+|x|)**2, as TF.", kinds=_FLOAT)
 
 
 @export("math.log_sigmoid")
 def log_sigmoid(x, name=None):
     """``log(sigmoid(x))`` computed stably as ``-softplus(-x)``, as ``tf.math.log_sigmoid``."""
-    x = x if isinstance(x, TensorLike) else convert_to_tensor(x)
-    require_dtype("log_sigmoid", _FLOAT, x)
+    x = prim.as_tensor(x)
+    require_dtype("log_sigmoid", _FLOAT_RULE, x)
     return negative(softplus(negative(x)))
 
 
-_FLOAT = dtype_rule("f")
+_FLOAT_RULE = dtype_rule(_FLOAT)
 
 
 # erf has no NumPy function: W. J. Cody's rational approximations (Math. Comp. 1969, the
@@ -406,26 +426,26 @@ _TWO_OVER_SQRT_PI = 1.1283791670955126
 
 erf = defop("erf", _erf_forward, lambda g, ans, needs, x: (g * (_TWO_OVER_SQRT_PI * exp(-(x * x))),),
             arity="unary", api=("math.erf",), save_output=False,
-            notes="Forward: Cody's rational approximations (float64-accurate).")
+            notes="Forward: Cody's rational approximations (float64-accurate).", kinds=_FLOAT)
 erfc = defop("erfc", _erfc_forward, lambda g, ans, needs, x: (g * (-_TWO_OVER_SQRT_PI * exp(-(x * x))),),
              arity="unary", api=("math.erfc",), save_output=False,
-             notes="Computed directly in the tails (no 1 - erf cancellation).")
+             notes="Computed directly in the tails (no 1 - erf cancellation).", kinds=_FLOAT)
 
 
 # -- trigonometric and hyperbolic ------------------------------------------------------------
 
 sin = defop("sin", np.sin, lambda g, ans, needs, x: (g * cos(x),),
-            arity="unary", api=_names("sin"), save_output=False)
+            arity="unary", api=_names("sin"), save_output=False, kinds=_FLOAT_OR_COMPLEX)
 cos = defop("cos", np.cos, lambda g, ans, needs, x: (-g * sin(x),),
-            arity="unary", api=_names("cos"), save_output=False)
+            arity="unary", api=_names("cos"), save_output=False, kinds=_FLOAT_OR_COMPLEX)
 tan = defop("tan", np.tan, lambda g, ans, needs, x: (g * (1 + ans * ans),),
-            arity="unary", api=_names("tan"), save_inputs=False)
+            arity="unary", api=_names("tan"), save_inputs=False, kinds=_FLOAT_OR_COMPLEX)
 asin = defop("asin", np.arcsin, lambda g, ans, needs, x: (g / sqrt(1 - x * x),),
-             arity="unary", api=_names("asin"), save_output=False)
+             arity="unary", api=_names("asin"), save_output=False, kinds=_FLOAT_OR_COMPLEX)
 acos = defop("acos", np.arccos, lambda g, ans, needs, x: (-g / sqrt(1 - x * x),),
-             arity="unary", api=_names("acos"), save_output=False)
+             arity="unary", api=_names("acos"), save_output=False, kinds=_FLOAT_OR_COMPLEX)
 atan = defop("atan", np.arctan, lambda g, ans, needs, x: (g / (1 + x * x),),
-             arity="unary", api=_names("atan"), save_output=False)
+             arity="unary", api=_names("atan"), save_output=False, kinds=_FLOAT_OR_COMPLEX)
 
 
 def _atan2_vjp(g, ans, needs, y, x):
@@ -434,31 +454,31 @@ def _atan2_vjp(g, ans, needs, y, x):
 
 
 atan2 = defop("atan2", np.arctan2, _atan2_vjp, arity="binary", api=_names("atan2"), broadcasting=True,
-              save_output=False, notes="atan2(y, x); the gradient at (0, 0) is nan, as in TF.")
+              save_output=False, notes="atan2(y, x); the gradient at (0, 0) is nan, as in TF.", kinds=_FLOAT)
 
 sinh = defop("sinh", np.sinh, lambda g, ans, needs, x: (g * cosh(x),),
-             arity="unary", api=_names("sinh"), save_output=False)
+             arity="unary", api=_names("sinh"), save_output=False, kinds=_FLOAT_OR_COMPLEX)
 cosh = defop("cosh", np.cosh, lambda g, ans, needs, x: (g * sinh(x),),
-             arity="unary", api=_names("cosh"), save_output=False)
+             arity="unary", api=_names("cosh"), save_output=False, kinds=_FLOAT_OR_COMPLEX)
 tanh = defop("tanh", np.tanh, lambda g, ans, needs, x: (g * (1 - ans * ans),),
-             arity="unary", api=_names("tanh") + ("nn.tanh",), save_inputs=False)
+             arity="unary", api=_names("tanh") + ("nn.tanh",), save_inputs=False, kinds=_FLOAT_OR_COMPLEX)
 asinh = defop("asinh", np.arcsinh, lambda g, ans, needs, x: (g / sqrt(x * x + 1),),
-              arity="unary", api=_names("asinh"), save_output=False)
+              arity="unary", api=_names("asinh"), save_output=False, kinds=_FLOAT_OR_COMPLEX)
 acosh = defop("acosh", np.arccosh, lambda g, ans, needs, x: (g / sqrt(x * x - 1),),
-              arity="unary", api=_names("acosh"), save_output=False)
+              arity="unary", api=_names("acosh"), save_output=False, kinds=_FLOAT_OR_COMPLEX)
 atanh = defop("atanh", np.arctanh, lambda g, ans, needs, x: (g / (1 - x * x),),
-              arity="unary", api=_names("atanh"), save_output=False)
+              arity="unary", api=_names("atanh"), save_output=False, kinds=_FLOAT_OR_COMPLEX)
 
 
 # -- kinks: abs, sign, maximum, minimum, clipping ---------------------------------------------
 
 abs = defop("abs", np.abs, lambda g, ans, needs, x: (g * sign(x),),  # noqa: A001
             arity="unary", api=_names("abs"), save_output=False,
-            notes="Gradient at 0 is 0 (sign(0) = 0), as in TensorFlow.")
+            notes="Gradient at 0 is 0 (sign(0) = 0), as in TensorFlow.", kinds=_SIGNED)
 
-sign = defop("sign", np.sign, lambda g, ans, needs, x: (_zeros_like(g),),  # zeros even where g is inf
+sign = defop("sign", np.sign, lambda g, ans, needs, x: (prim.zeros_like(g),),  # zeros even where g is inf
              arity="unary", api=_names("sign"), save_inputs=False, save_output=False,
-             notes="Gradient is zeros (not None), as in TensorFlow.")
+             notes="Gradient is zeros (not None), as in TensorFlow.", kinds=_SIGNED)
 
 
 def _selector_vjp(select):
@@ -466,21 +486,21 @@ def _selector_vjp(select):
     # a tie sends the whole gradient to the first argument and none to the second.
     def vjp(g, ans, needs, x, y):
         mask = select(x, y)
-        zero = _zeros_like(g)
-        return (_where(mask, g, zero) if needs[0] else None,
-                _where(mask, zero, g) if needs[1] else None)
+        zero = prim.zeros_like(g)
+        return (prim.select(mask, g, zero) if needs[0] else None,
+                prim.select(mask, zero, g) if needs[1] else None)
     return vjp
 
 
 maximum = defop("maximum", np.maximum, _selector_vjp(lambda x, y: greater_equal(x, y)), arity="binary",
                 api=_names("maximum"), broadcasting=True, save_output=False,
-                notes="A tie (x == y) sends the whole gradient to x, as TF (mask x >= y).")
+                notes="A tie (x == y) sends the whole gradient to x, as TF (mask x >= y).", kinds=_ORDERED)
 minimum = defop("minimum", np.minimum, _selector_vjp(lambda x, y: less_equal(x, y)), arity="binary",
                 api=_names("minimum"), broadcasting=True, save_output=False,
-                notes="A tie (x == y) sends the whole gradient to x, as TF (mask x <= y).")
+                notes="A tie (x == y) sends the whole gradient to x, as TF (mask x <= y).", kinds=_ORDERED)
 
 
-_ORDERED = dtype_rule("fiu")
+_ORDERED_RULE = dtype_rule(_ORDERED)
 
 
 def _shape_of(a):
@@ -505,7 +525,7 @@ def clip_by_value(t, clip_value_min, clip_value_max, name=None):
     """
     if not isinstance(t, TensorLike):
         t = convert_to_tensor(t)
-    require_dtype("clip_by_value", _ORDERED, t)
+    require_dtype("clip_by_value", _ORDERED_RULE, t)
     for bound in (clip_value_min, clip_value_max):
         if not isinstance(bound, TensorLike):
             to_array(bound)  # refuses None and strings (next to a tensor NumPy would turn them into nan)
@@ -525,13 +545,13 @@ def clip_by_value(t, clip_value_min, clip_value_max, name=None):
 # -- rounding: no gradient (None, as TF) ------------------------------------------------------
 
 round = defop("round", np.round, None, arity="unary", api=_names("round"),  # noqa: A001
-              notes="Half to even (banker's rounding), as TF. No gradient (None).")
-floor = defop("floor", np.floor, None, arity="unary", api=_names("floor"), notes="No gradient (None).")
-ceil = defop("ceil", np.ceil, None, arity="unary", api=("math.ceil",), notes="No gradient (None).")
+              notes="Half to even (banker's rounding), as TF. No gradient (None).",
+              kinds="fiuc", refusals={"c": NotFoundError})  # complex Round: no CPU kernel
+floor = defop("floor", np.floor, None, arity="unary", api=_names("floor"), notes="No gradient (None).", kinds=_FLOAT)
+ceil = defop("ceil", np.ceil, None, arity="unary", api=("math.ceil",), notes="No gradient (None).", kinds=_FLOAT)
 rint = defop("rint", np.rint, None, arity="unary", api=("math.rint",),
-             notes="Half to even. No gradient (None).")
+             notes="Half to even. No gradient (None).", kinds=_FLOAT, refusals={"float16": NotFoundError})
 
-from .array_ops import _where3 as _where, _zeros_like, _ones_like, cast_  # noqa: E402,F401  (rules)
 
 
 # -- no gradient: integer division, comparisons, logic, predicates ------------------------------
@@ -556,60 +576,27 @@ _floordiv_forward = _integer_division("floordiv", np.floor_divide)
 
 
 floordiv = defop("floordiv", _floordiv_forward, None, arity="binary",
-                 api=("math.floordiv",), notes="No gradient (None).")
-# TF 2.21 differentiates floormod (the issue text said it does not; TF is the bar):
-# x - floor(x / y) * y, with floor(x / y) held constant.
+                 api=("math.floordiv",), notes="No gradient (None).", kinds="fiuc", refusals={"c": NotFoundError})
+# Differentiable, as TF 2.21's floormod (unlike floordiv): x - floor(x / y) * y, with floor(x / y)
+# held constant.
 floormod = defop("floormod", _integer_division("floormod", np.mod),
                  lambda g, ans, needs, x, y: (g if needs[0] else None, -g * floordiv(x, y) if needs[1] else None),
                  arity="binary", api=("math.floormod", "math.mod"), broadcasting=True, save_output=False,
                  notes="The sign follows the divisor, as Python's %. Gradient as TF 2.21: x gets g, "
-                       "y gets -g * floor(x / y).")
+                       "y gets -g * floor(x / y).", kinds=_ORDERED)
 
 equal = defop("equal", np.equal, None, arity="binary", api=_names("equal"))
 not_equal = defop("not_equal", np.not_equal, None, arity="binary", api=_names("not_equal"))
-less = defop("less", np.less, None, arity="binary", api=_names("less"))
-less_equal = defop("less_equal", np.less_equal, None, arity="binary", api=_names("less_equal"))
-greater = defop("greater", np.greater, None, arity="binary", api=_names("greater"))
-greater_equal = defop("greater_equal", np.greater_equal, None, arity="binary", api=_names("greater_equal"))
-logical_and = defop("logical_and", np.logical_and, None, arity="binary", api=_names("logical_and"))
-logical_or = defop("logical_or", np.logical_or, None, arity="binary", api=_names("logical_or"))
-logical_xor = defop("logical_xor", np.logical_xor, None, arity="binary", api=("math.logical_xor",))
-logical_not = defop("logical_not", np.logical_not, None, arity="unary", api=_names("logical_not"))
-is_nan = defop("is_nan", np.isnan, None, arity="unary", api=("math.is_nan",), notes="bool; no gradient.")
-is_inf = defop("is_inf", np.isinf, None, arity="unary", api=("math.is_inf",), notes="bool; no gradient.")
+less = defop("less", np.less, None, arity="binary", api=_names("less"), kinds=_ORDERED)
+less_equal = defop("less_equal", np.less_equal, None, arity="binary", api=_names("less_equal"), kinds=_ORDERED)
+greater = defop("greater", np.greater, None, arity="binary", api=_names("greater"), kinds=_ORDERED)
+greater_equal = defop("greater_equal", np.greater_equal, None, arity="binary", api=_names("greater_equal"),
+                      kinds=_ORDERED)
+logical_and = defop("logical_and", np.logical_and, None, arity="binary", api=_names("logical_and"), kinds=_BOOL)
+logical_or = defop("logical_or", np.logical_or, None, arity="binary", api=_names("logical_or"), kinds=_BOOL)
+logical_xor = defop("logical_xor", np.logical_xor, None, arity="binary", api=("math.logical_xor",), kinds=_BOOL)
+logical_not = defop("logical_not", np.logical_not, None, arity="unary", api=_names("logical_not"), kinds=_BOOL)
+is_nan = defop("is_nan", np.isnan, None, arity="unary", api=("math.is_nan",), notes="bool; no gradient.", kinds=_FLOAT)
+is_inf = defop("is_inf", np.isinf, None, arity="unary", api=("math.is_inf",), notes="bool; no gradient.", kinds=_FLOAT)
 is_finite = defop("is_finite", np.isfinite, None, arity="unary", api=("math.is_finite",),
-                  notes="bool; no gradient.")
-
-
-# -- the dtypes TensorFlow's kernels accept -----------------------------------------------------
-# TF refuses ``exp`` of an int32 tensor and ``add`` of two bools ("Value for attr 'T' ... is not in
-# the list of allowed values"); NumPy would silently promote. One set lookup per call. The lists
-# are TF 2.21's, as tools/probe_tf_dtypes.py records them (tests/data/tf_dtype_acceptance.json).
-for _fn in (sqrt, rsqrt, exp, expm1, log, log1p, sigmoid, sin, cos, tan, asin, acos, atan, sinh, cosh,
-            tanh, asinh, acosh, atanh, xlogy, xdivy):
-    _fn.op.kinds = "fc"
-for _fn in (softplus, softsign, erf, erfc, atan2, floor, ceil, is_nan, is_inf, is_finite):
-    _fn.op.kinds = "f"
-for _fn in (add, subtract, multiply, square):
-    _fn.op.kinds = "fciu"
-for _fn in (negative, abs, sign, pow):  # signed only: TF has no negative/abs of an unsigned integer
-    _fn.op.kinds = "fci"
-for _fn in (maximum, minimum, floormod, less, less_equal, greater, greater_equal):  # ordered: no complex
-    _fn.op.kinds = "fiu"
-for _fn in (logical_and, logical_or, logical_xor, logical_not):
-    _fn.op.kinds = "b"
-# TF's Python wrappers refuse bool division with a TypeError ("Invalid dtype tf.bool in __truediv__").
-for _fn in (divide, divide_no_nan):
-    _fn.op.kinds = "fciu"
-    _fn.op.refusals = {"b": TypeError}
-squared_difference.op.kinds = "fc int32 int64"
-# Defined for these dtypes, but TF registers no CPU kernel: NotFoundError ("Could not find device").
-reciprocal.op.kinds = "fci"
-reciprocal.op.refusals = {"i": NotFoundError}
-floordiv.op.kinds = "fiuc"
-floordiv.op.refusals = {"c": NotFoundError}
-round.op.kinds = "fiuc"
-round.op.refusals = {"c": NotFoundError}
-rint.op.kinds = "f"
-rint.op.refusals = {"float16": NotFoundError}
-del _fn
+                  notes="bool; no gradient.", kinds=_FLOAT)

@@ -16,9 +16,8 @@ from ..core.registry import defop, dtype_rule, export, convert_to_tensor, requir
 from ..core.tensor import TensorLike
 from . import math_ops, random_ops
 from ._util import dtype_name, normalize_axis, normalize_shape, static_value
-from .array_ops import _reshape, _where3, cast_, zeros_like
-from .linalg_ops import _same_dtype, _value
-from .reduction_ops import _reduce_sum
+from . import primitives as prim
+from .creation_ops import zeros_like
 
 def _dtype(x):
     return np.asarray(x).dtype
@@ -26,7 +25,7 @@ def _dtype(x):
 
 def _float_input(x, op_name, arg="features", error=InvalidArgumentError):
     """``x`` as a Tensor of a float dtype, or ``error`` (TF's class for the op) naming the op."""
-    t = convert_to_tensor(x) if not isinstance(x, TensorLike) else x
+    t = prim.as_tensor(x)
     if t._value.dtype.kind != "f":
         raise error(f"{op_name}: {arg} must be a float tensor (half, float32, float64), got "
                     f"{dtype_name(t._value.dtype)}")
@@ -72,7 +71,7 @@ def _elu_forward(x):
 
 
 elu = defop("elu", _elu_forward,
-            lambda g, ans, needs, x: (_where3(ans < 0, g * (ans + 1), g),),
+            lambda g, ans, needs, x: (prim.select(ans < 0, g * (ans + 1), g),),
             arity="unary", api=("nn.elu",), save_inputs=False, kinds="f",
             notes="Gradient from the output, as TF's EluGrad: g * (y + 1) where y < 0, else g (1 at 0).")
 
@@ -84,7 +83,7 @@ def _selu_forward(x):
 
 
 selu = defop("selu", _selu_forward,
-             lambda g, ans, needs, x: (_where3(ans < 0, g * (ans + _SELU_SCALE_ALPHA), g * _SELU_SCALE),),
+             lambda g, ans, needs, x: (prim.select(ans < 0, g * (ans + _SELU_SCALE_ALPHA), g * _SELU_SCALE),),
              arity="unary", api=("nn.selu",), save_inputs=False, kinds="f",
              notes="Gradient from the output, as TF's SeluGrad: scale at 0 (the positive side).")
 
@@ -116,10 +115,10 @@ _LEAKY_RELU_DTYPES = dtype_rule("fiu")
 @export("nn.leaky_relu")
 def leaky_relu(features, alpha=0.2, name=None):
     """``x`` where ``x > 0``, else ``alpha * x``, as ``tf.nn.leaky_relu`` (integers become float32)."""
-    x = convert_to_tensor(features) if not isinstance(features, TensorLike) else features
+    x = prim.as_tensor(features)
     require_dtype("nn.leaky_relu", _LEAKY_RELU_DTYPES, x)
     if x._value.dtype.kind in "iu":
-        x = cast_(x, dtype=np.dtype(np.float32))
+        x = prim.cast(x, dtype=np.dtype(np.float32))
     # TF keeps alpha as a float32 attribute: a float64 tensor is scaled by float32(alpha).
     return _leaky_relu(x, alpha=float(np.float32(static_value(alpha))))
 
@@ -188,7 +187,7 @@ def silu(features, beta=1.0, name=None):
     dtype = x._value.dtype
     if isinstance(beta, TensorLike):
         if beta._value.dtype != dtype:
-            beta = cast_(beta, dtype=dtype)
+            beta = prim.cast(beta, dtype=dtype)
     else:
         beta = np.asarray(static_value(beta), dtype)
     if np.ndim(beta) != 0:
@@ -221,19 +220,19 @@ def _log_softmax_forward(x, axis):
 
 
 _softmax = defop("softmax", _softmax_forward,
-                 lambda g, ans, needs, x, axis: (ans * (g - _reduce_sum(g * ans, axis=(axis,), keepdims=True)),),
+                 lambda g, ans, needs, x, axis: (ans * (g - prim.reduce_sum(g * ans, axis=(axis,), keepdims=True)),),
                  save_inputs=False,
                  notes="Gradient y * (g - sum(g * y)) from the output y: finite for any logits.")
 
 _log_softmax = defop("log_softmax", _log_softmax_forward,
                      lambda g, ans, needs, x, axis: (
-                         g - math_ops.exp(ans) * _reduce_sum(g, axis=(axis,), keepdims=True),),
+                         g - math_ops.exp(ans) * prim.reduce_sum(g, axis=(axis,), keepdims=True),),
                      save_inputs=False,
                      notes="Gradient g - softmax * sum(g), softmax = exp(output) <= 1: finite for any logits.")
 
 
 def _axis(logits, axis, op_name):
-    ndim = _value(logits).ndim
+    ndim = prim.value(logits).ndim
     if ndim == 0:
         raise InvalidArgumentError(f"{op_name}: logits must have rank >= 1, got a scalar")
     return normalize_axis(-1 if axis is None else axis, ndim, op_name, allow_none=False)[0]
@@ -275,8 +274,8 @@ _sigmoid_ce = defop("sigmoid_cross_entropy_with_logits", _sigmoid_ce_forward, _s
 
 
 def _same_shape(labels, logits, op_name):
-    labels, logits = _same_dtype(op_name, logits, labels)[::-1]
-    lv, xv = _value(labels), _value(logits)
+    labels, logits = prim.same_dtype(op_name, logits, labels)[::-1]
+    lv, xv = prim.value(labels), prim.value(logits)
     if xv.dtype.kind != "f":
         raise InvalidArgumentError(f"{op_name}: logits must be a float tensor, got {dtype_name(xv.dtype)}")
     if lv.shape != xv.shape:
@@ -308,7 +307,7 @@ def _softmax_ce_forward(labels, logits, axis):
 def _softmax_ce_vjp(g, ans, needs, labels, logits, axis):
     # As TF's kernel, d/dlogits = softmax - labels: the true gradient when each row of labels
     # sums to 1 (TF's documented contract; with other labels TF's number is what we return).
-    g = _reshape(g, shape=tuple(np.shape(logits)[:axis]) + (1,) + tuple(np.shape(logits)[axis + 1:]))
+    g = prim.reshape(g, shape=tuple(np.shape(logits)[:axis]) + (1,) + tuple(np.shape(logits)[axis + 1:]))
     return (-g * _log_softmax(logits, axis=axis) if needs[0] else None,
             g * (_softmax(logits, axis=axis) - labels) if needs[1] else None)
 
@@ -354,7 +353,7 @@ def _sparse_ce_vjp(g, ans, needs, labels, logits):
         p *= np.asarray(g)[..., None]
         return None, p
     onehot = _one_hot(np.asarray(labels), np.shape(logits)[-1], _dtype(g))
-    return None, _reshape(g, shape=tuple(np.shape(g)) + (1,)) * (_softmax(logits, axis=len(np.shape(logits)) - 1)
+    return None, prim.reshape(g, shape=tuple(np.shape(g)) + (1,)) * (_softmax(logits, axis=len(np.shape(logits)) - 1)
                                                                 - onehot)
 
 
@@ -370,7 +369,7 @@ def sparse_softmax_cross_entropy_with_logits(labels, logits, name=None):
     as ``tf.nn.sparse_softmax_cross_entropy_with_logits``."""
     op_name = "nn.sparse_softmax_cross_entropy_with_logits"
     logits = _float_input(logits, op_name, "logits")
-    lab = _value(labels)
+    lab = prim.value(labels)
     if lab.dtype.kind not in "iu":
         raise InvalidArgumentError(f"{op_name}: labels must be int32 or int64 class indices, got "
                                    f"{dtype_name(lab.dtype)}")
@@ -387,9 +386,9 @@ def sparse_softmax_cross_entropy_with_logits(labels, logits, name=None):
 
 # -- l2_loss, bias_add, dropout, batch_normalization ------------------------------------------
 
-_l2_loss = defop("l2_loss", lambda x: np.sum(np.square(x)) / 2,
-                 lambda g, ans, needs, x: (g * x,), save_output=False, api=("nn.l2_loss",), kinds="f",
-                 notes="sum(x ** 2) / 2; gradient g * x.")
+l2_loss = defop("l2_loss", lambda x: np.sum(np.square(x)) / 2,
+                lambda g, ans, needs, x: (g * x,), save_output=False, api=("nn.l2_loss",), kinds="f",
+                notes="sum(x ** 2) / 2; gradient g * x.")
 
 
 def _bias_add_forward(value, bias, axis):
@@ -399,7 +398,7 @@ def _bias_add_forward(value, bias, axis):
 
 def _bias_add_vjp(g, ans, needs, value, bias, axis):
     others = tuple(i for i in range(len(np.shape(g))) if i != axis)
-    return g, (_reduce_sum(g, axis=others, keepdims=False) if needs[1] else None)
+    return g, (prim.reduce_sum(g, axis=others, keepdims=False) if needs[1] else None)
 
 
 _bias_add = defop("bias_add", _bias_add_forward, _bias_add_vjp, save_inputs=False, save_output=False,
@@ -413,8 +412,8 @@ _NUMBERS = dtype_rule("fciu")
 def bias_add(value, bias, data_format=None, name=None):
     """``value + bias`` with the 1-D ``bias`` along the channel axis (last for N...C, 1 for NC...),
     as ``tf.nn.bias_add``."""
-    value, bias = _same_dtype("nn.bias_add", value, bias)
-    v, b = _value(value), _value(bias)
+    value, bias = prim.same_dtype("nn.bias_add", value, bias)
+    v, b = prim.value(value), prim.value(bias)
     require_dtype("nn.bias_add", _NUMBERS, v)
     if b.ndim != 1:
         raise InvalidArgumentError(f"nn.bias_add: bias must be 1-D, got shape {list(b.shape)}")
@@ -438,7 +437,7 @@ def dropout(x, rate, noise_shape=None, seed=None, name=None):
     rate = static_value(rate)
     if not isinstance(rate, numbers.Real) or isinstance(rate, bool) or not 0 <= rate < 1:
         raise ValueError(f"nn.dropout: rate must be a scalar tensor or a float in the range [0, 1), got {rate!r}")
-    x = convert_to_tensor(x) if not isinstance(x, TensorLike) else x
+    x = prim.as_tensor(x)
     dtype = x._value.dtype
     if dtype.kind != "f":
         raise ValueError(f"nn.dropout: x has to be a floating point tensor since it's going to be scaled. "
@@ -459,7 +458,7 @@ def dropout(x, rate, noise_shape=None, seed=None, name=None):
     keep = random_ops.generator(seed, "nn.dropout").random(noise).astype(dtype) >= rate
     scale = 1 / (1 - float(rate))
     # As TF: where(keep, x * scale, 0), the scale converted to x's dtype.
-    return _where3(keep, x * scale, np.zeros((), dtype))
+    return prim.select(keep, x * scale, np.zeros((), dtype))
 
 
 _FLOAT_OR_COMPLEX = dtype_rule("fc")
@@ -469,7 +468,7 @@ _FLOAT_OR_COMPLEX = dtype_rule("fc")
 def batch_normalization(x, mean, variance, offset, scale, variance_epsilon, name=None):
     """``(x - mean) / sqrt(variance + eps) * scale + offset``, computed as TF's
     ``tf.nn.batch_normalization`` does: ``x * inv + (offset - mean * inv)``, ``inv = scale * rsqrt(variance + eps)``."""
-    x = convert_to_tensor(x) if not isinstance(x, TensorLike) else x
+    x = prim.as_tensor(x)
     require_dtype("nn.batch_normalization", _FLOAT_OR_COMPLEX, x)
     inv = math_ops.rsqrt(variance + variance_epsilon)
     if scale is not None:

@@ -1,8 +1,8 @@
 """Python operators on Tensor and Variable, installed here (the core does not know the ops)."""
 from ..core.tensor import TensorLike
 from ..core import dtypes
-from . import math_ops as m
-from .array_ops import getitem
+from . import math_ops
+from .indexing_ops import getitem
 from .linalg_ops import matmul, matmul_operator
 
 
@@ -34,21 +34,25 @@ def _logical_or_bitwise(logical, name):
 
 
 OPERATORS = {
-    "__add__": m.add, "__radd__": _reflected(m.add),
-    "__sub__": m.subtract, "__rsub__": _reflected(m.subtract),
-    "__mul__": m.multiply, "__rmul__": _reflected(m.multiply),
-    "__truediv__": m.divide, "__rtruediv__": _reflected(m.divide),
-    "__floordiv__": m.floordiv, "__rfloordiv__": _reflected(m.floordiv),
-    "__mod__": m.floormod, "__rmod__": _reflected(m.floormod),
-    "__pow__": m.pow, "__rpow__": _reflected(m.pow),
+    "__add__": math_ops.add, "__radd__": _reflected(math_ops.add),
+    "__sub__": math_ops.subtract, "__rsub__": _reflected(math_ops.subtract),
+    "__mul__": math_ops.multiply, "__rmul__": _reflected(math_ops.multiply),
+    "__truediv__": math_ops.divide, "__rtruediv__": _reflected(math_ops.divide),
+    "__floordiv__": math_ops.floordiv, "__rfloordiv__": _reflected(math_ops.floordiv),
+    "__mod__": math_ops.floormod, "__rmod__": _reflected(math_ops.floormod),
+    "__pow__": math_ops.pow, "__rpow__": _reflected(math_ops.pow),
     "__matmul__": matmul_operator, "__rmatmul__": _reflected(matmul),
-    "__neg__": m.negative, "__abs__": m.abs, "__pos__": lambda self: self,
-    "__lt__": m.less, "__le__": m.less_equal, "__gt__": m.greater, "__ge__": m.greater_equal,
-    "__eq__": _elementwise_eq(m.equal, False), "__ne__": _elementwise_eq(m.not_equal, True),
-    "__and__": _logical_or_bitwise(m.logical_and, "&"), "__rand__": _logical_or_bitwise(m.logical_and, "&"),
-    "__or__": _logical_or_bitwise(m.logical_or, "|"), "__ror__": _logical_or_bitwise(m.logical_or, "|"),
-    "__xor__": _logical_or_bitwise(m.logical_xor, "^"), "__rxor__": _logical_or_bitwise(m.logical_xor, "^"),
-    "__invert__": m.logical_not,
+    "__neg__": math_ops.negative, "__abs__": math_ops.abs, "__pos__": lambda self: self,
+    "__lt__": math_ops.less, "__le__": math_ops.less_equal,
+    "__gt__": math_ops.greater, "__ge__": math_ops.greater_equal,
+    "__eq__": _elementwise_eq(math_ops.equal, False), "__ne__": _elementwise_eq(math_ops.not_equal, True),
+    "__and__": _logical_or_bitwise(math_ops.logical_and, "&"),
+    "__rand__": _logical_or_bitwise(math_ops.logical_and, "&"),
+    "__or__": _logical_or_bitwise(math_ops.logical_or, "|"),
+    "__ror__": _logical_or_bitwise(math_ops.logical_or, "|"),
+    "__xor__": _logical_or_bitwise(math_ops.logical_xor, "^"),
+    "__rxor__": _logical_or_bitwise(math_ops.logical_xor, "^"),
+    "__invert__": math_ops.logical_not,
     "__getitem__": getitem,
 }
 

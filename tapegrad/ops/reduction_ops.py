@@ -15,16 +15,9 @@ from ..core.gradients import stop_gradient
 from ..core.registry import defop, dtype_rule, export, convert_to_tensor, require_dtype
 from ..core.tensor import TensorLike, to_array
 from ._util import dtype_name, normalize_axis, np_dtype, static_value
-from .array_ops import _reshape, _transpose, cast_, _zeros_like, _ones_like, where
-from ..core.broadcast import broadcast_to
-from . import math_ops as m
-
-
-def _kept_shape(shape, axis):
-    """``shape`` with the reduced axes kept as size 1."""
-    if axis is None:
-        return (1,) * len(shape)
-    return tuple(1 if i in axis else d for i, d in enumerate(shape))
+from . import math_ops
+from . import primitives as prim
+from .indexing_ops import where
 
 
 def _reduced_shape(shape, axis):
@@ -34,42 +27,9 @@ def _reduced_shape(shape, axis):
     return tuple(d for i, d in enumerate(shape) if i not in axis)
 
 
-def _keep(t, x, axis, keepdims):
-    """A reduction's output (or its gradient) ``t`` reshaped to keep the reduced axes as 1.
-
-    (For a full reduction ``t`` is 0-d, which broadcasts against ``x`` as it is.)"""
-    return t if keepdims or axis is None else _reshape(t, shape=_kept_shape(np.shape(x), axis))
-
-
-def _sum_forward(x, axis, keepdims):
-    x = np.asarray(x)
-    # As TF: the sum keeps an integer dtype (NumPy would widen int32 to int64).
-    return np.sum(x, axis=axis, keepdims=keepdims, dtype=x.dtype if x.dtype.kind in "iu" else None)
-
-
-def _unreduce(g, x, axis, keepdims):
-    """Broadcast a reduction's gradient back to the input's shape."""
-    return broadcast_to(_keep(g, x, axis, keepdims), shape=np.shape(x))
-
-
-def _value(x):
-    if isinstance(x, TensorLike):
-        return x._value
-    if hasattr(x, "__tapegrad_tensor__"):
-        return x.__tapegrad_tensor__()._value
-    return None
-
-
-def _as_tensor(x):
-    """Tensors and Variables pass through (a Variable is read by the op); data is converted."""
-    return x if isinstance(x, TensorLike) or hasattr(x, "__tapegrad_tensor__") else convert_to_tensor(x)
-
-
 def _axis_of(input_tensor, axis, op_name):
-    v = _value(input_tensor)
-    if v is None:
-        v = to_array(input_tensor)  # a ragged list or a string fails here, with TF's message
-    return normalize_axis(axis, v.ndim, op_name)
+    # (prim.value refuses a ragged list or a string with TF's message)
+    return normalize_axis(axis, prim.value(input_tensor).ndim, op_name)
 
 
 # Float and complex only. TF's classes differ by op: reduce_variance and l2_normalize refuse an
@@ -81,7 +41,7 @@ _EUCLIDEAN_DTYPES = dtype_rule("fc")
 
 
 def _require_float(x, op_name, rule=_REAL_OR_COMPLEX):
-    v = _value(x)
+    v = prim.value(x)
     require_dtype(op_name, rule, v)
     if v.dtype.kind == "c":
         # TF squares the magnitude (x * conj(x)); these are built from x * x, which for a complex
@@ -93,17 +53,11 @@ def _require_float(x, op_name, rule=_REAL_OR_COMPLEX):
 
 # -- sum, mean ------------------------------------------------------------------------------
 
-_reduce_sum = defop(
-    "reduce_sum", lambda x, axis, keepdims: _sum_forward(x, axis, keepdims),
-    lambda g, ans, needs, x, axis, keepdims: (_unreduce(g, x, axis, keepdims),),
-    save_output=False, kinds="fciu")
-
-
 def _mean_vjp(g, ans, needs, x, axis, keepdims):
     shape = np.shape(x)
     count = math.prod(shape) if axis is None else math.prod([shape[a] for a in axis])
     # Divide before broadcasting: the same numbers, computed on the reduced shape only.
-    return (_unreduce(g / max(count, 1), x, axis, keepdims),)
+    return (prim.unreduce(g / max(count, 1), x, axis, keepdims),)
 
 
 def _mean_forward(x, axis, keepdims):
@@ -127,7 +81,7 @@ _reduce_mean = defop("reduce_mean", _mean_forward, _mean_vjp, save_output=False,
 @export("reduce_sum", "math.reduce_sum")
 def reduce_sum(input_tensor, axis=None, keepdims=False, name=None):
     """Sum over ``axis`` (an int, a list, or None for all axes), as ``tf.reduce_sum``."""
-    return _reduce_sum(input_tensor, axis=_axis_of(input_tensor, axis, "reduce_sum"), keepdims=bool(keepdims))
+    return prim.reduce_sum(input_tensor, axis=_axis_of(input_tensor, axis, "reduce_sum"), keepdims=bool(keepdims))
 
 
 @export("reduce_mean", "math.reduce_mean")
@@ -157,9 +111,9 @@ def _highest(dt):
 
 def _extreme_vjp(g, ans, needs, x, axis, keepdims):
     # TF's _MinOrMaxGrad: every entry equal to the extreme gets an equal share of the gradient.
-    hit = cast_(m.equal(x, _keep(ans, x, axis, keepdims)), dtype=np.asarray(x).dtype)
-    count = _reduce_sum(hit, axis=axis, keepdims=True)
-    return (hit * (_keep(g, x, axis, keepdims) / count),)
+    hit = prim.cast(math_ops.equal(x, prim.keep_reduced(ans, x, axis, keepdims)), dtype=np.asarray(x).dtype)
+    count = prim.reduce_sum(hit, axis=axis, keepdims=True)
+    return (hit * (prim.keep_reduced(g, x, axis, keepdims) / count),)
 
 
 _reduce_max = defop("reduce_max", _extreme_forward(np.max, _lowest), _extreme_vjp,
@@ -203,7 +157,7 @@ def _logsumexp_forward(x, axis, keepdims):
 
 def _logsumexp_vjp(g, ans, needs, x, axis, keepdims):
     # softmax(x) * g, written exp(x - logsumexp(x)) (nan where every entry is -inf, as TF).
-    return (_keep(g, x, axis, keepdims) * m.exp(x - _keep(ans, x, axis, keepdims)),)
+    return (prim.keep_reduced(g, x, axis, keepdims) * math_ops.exp(x - prim.keep_reduced(ans, x, axis, keepdims)),)
 
 
 _reduce_logsumexp = defop("reduce_logsumexp", _logsumexp_forward, _logsumexp_vjp,
@@ -256,7 +210,7 @@ def _cumprod_vjp(g, ans, needs, x, axis, exclusive, reverse):
     # that is 0 gets gradient 0 (not the product of the others): TensorFlow's numbers.
     prod = _cumprod(x, axis=axis, exclusive=exclusive, reverse=reverse)
     out = _cumsum(prod * g, axis=axis, exclusive=exclusive, reverse=not reverse)
-    return (m.divide_no_nan(out, x),)
+    return (math_ops.divide_no_nan(out, x),)
 
 
 _cumprod = defop("cumprod", _scan_forward(np.cumprod, 1), _cumprod_vjp, save_output=False, kinds="fciu",
@@ -265,8 +219,8 @@ _cumprod = defop("cumprod", _scan_forward(np.cumprod, 1), _cumprod_vjp, save_out
 
 
 def _scan_args(x, axis, op_name):
-    x = _as_tensor(x)
-    ndim = _value(x).ndim
+    x = prim.as_tensor(x)
+    ndim = prim.value(x).ndim
     if ndim == 0:
         raise InvalidArgumentError(f"{op_name}: input must have rank >= 1, got a scalar")
     a = static_value(axis)
@@ -304,12 +258,12 @@ _cumulative_logsumexp_forward = _scan_forward(_logsumexp_scan, -np.inf)
 def _cumulative_logsumexp_vjp(g, ans, needs, x, axis, exclusive, reverse):
     # TF's _CumulativeLogsumexpGrad: the positive and negative parts of g go through log space
     # separately (log of a non-positive part: the dtype's lowest value), so nothing overflows.
-    lowest = _zeros_like(g) + float(np.finfo(np.asarray(g).dtype).min)
+    lowest = prim.zeros_like(g) + float(np.finfo(np.asarray(g).dtype).min)
     grads = []
     for part in (g, -g):
-        positive = m.greater(part, 0)
-        log_part = where(positive, m.log(where(positive, part, _ones_like(part))), lowest)
-        grads.append(m.exp(_cumulative_logsumexp(log_part - ans, axis=axis, exclusive=exclusive,
+        positive = math_ops.greater(part, 0)
+        log_part = where(positive, math_ops.log(where(positive, part, prim.ones_like(part))), lowest)
+        grads.append(math_ops.exp(_cumulative_logsumexp(log_part - ans, axis=axis, exclusive=exclusive,
                                                  reverse=not reverse) + x))
     return (grads[0] - grads[1],)
 
@@ -339,11 +293,11 @@ def _prod_vjp(g, ans, needs, x, axis, keepdims):
     permuted_shape = tuple(shape[i] for i in perm)
     n_reduced = int(np.prod([shape[i] for i in reduced]))
     n_others = int(np.prod([shape[i] for i in others]))  # (not -1: it is ambiguous for empty inputs)
-    flat = _reshape(_transpose(x, perm=perm), shape=(n_reduced, n_others))
+    flat = prim.reshape(prim.transpose(x, perm=perm), shape=(n_reduced, n_others))
     left = _cumprod(flat, axis=0, exclusive=True, reverse=False)
     right = _cumprod(flat, axis=0, exclusive=True, reverse=True)
-    others_prod = _transpose(_reshape(left * right, shape=permuted_shape), perm=tuple(np.argsort(perm)))
-    return (_unreduce(g, x, axis, keepdims) * others_prod,)
+    others_prod = prim.transpose(prim.reshape(left * right, shape=permuted_shape), perm=tuple(np.argsort(perm)))
+    return (prim.unreduce(g, x, axis, keepdims) * others_prod,)
 
 
 def _prod_forward(x, axis, keepdims):
@@ -380,18 +334,18 @@ def reduce_variance(input_tensor, axis=None, keepdims=False, name=None):
     Built as TensorFlow builds it, ``reduce_mean(square(x - reduce_mean(x)))``, so its gradients
     (and higher derivatives) are TensorFlow's.
     """
-    x = _as_tensor(input_tensor)
+    x = prim.as_tensor(input_tensor)
     _require_float(x, "reduce_variance")
     ax = _axis_of(x, axis, "reduce_variance")
     mean = _reduce_mean(x, axis=ax, keepdims=True)
-    return _reduce_mean(m.square(m.subtract(x, mean)), axis=ax, keepdims=bool(keepdims))
+    return _reduce_mean(math_ops.square(math_ops.subtract(x, mean)), axis=ax, keepdims=bool(keepdims))
 
 
 @export("math.reduce_std")
 def reduce_std(input_tensor, axis=None, keepdims=False, name=None):
     """Population standard deviation over ``axis``, as ``tf.math.reduce_std``: the square root
     of ``reduce_variance`` (so its gradient is nan where the variance is 0, as in TF)."""
-    return m.sqrt(reduce_variance(input_tensor, axis=axis, keepdims=keepdims))
+    return math_ops.sqrt(reduce_variance(input_tensor, axis=axis, keepdims=keepdims))
 
 
 _MOMENTS_DTYPES = dtype_rule("fc int32 int64")
@@ -410,21 +364,21 @@ def moments(x, axes, shift=None, keepdims=False, name=None):
     >>> float(mean), round(float(variance), 4)
     (2.3333..., 1.5556)
     """
-    x = _as_tensor(x)
-    dt = _value(x).dtype
+    x = prim.as_tensor(x)
+    dt = prim.value(x).dtype
     require_dtype("moments", _MOMENTS_DTYPES, x)
     if dt.kind == "c":
         raise NotImplementedError(f"moments: complex inputs are not supported yet (TF's variance uses |x - mean|**2, "
                                   f"which tapegrad has no op for); got {dtype_name(dt)}")
-    y = cast_(x, dtype=np.dtype(np.float32)) if dt == np.float16 else x
+    y = prim.cast(x, dtype=np.dtype(np.float32)) if dt == np.float16 else x
     ax = _axis_of(y, axes, "moments")
     mean = _reduce_mean(y, axis=ax, keepdims=True)
-    variance = _reduce_mean(m.squared_difference(y, stop_gradient(mean)), axis=ax, keepdims=True)
+    variance = _reduce_mean(math_ops.squared_difference(y, stop_gradient(mean)), axis=ax, keepdims=True)
     if not keepdims:
-        shape = _reduced_shape(_value(y).shape, ax)
-        mean, variance = _reshape(mean, shape=shape), _reshape(variance, shape=shape)
+        shape = _reduced_shape(prim.value(y).shape, ax)
+        mean, variance = prim.reshape(mean, shape=shape), prim.reshape(variance, shape=shape)
     if dt == np.float16:
-        mean, variance = cast_(mean, dtype=dt), cast_(variance, dtype=dt)
+        mean, variance = prim.cast(mean, dtype=dt), prim.cast(variance, dtype=dt)
     return mean, variance
 
 
@@ -441,7 +395,7 @@ _BOOL = dtype_rule("b")
 
 def _logical_reduction(fn, op_name):
     def reduce(input_tensor, axis=None, keepdims=False, name=None):
-        x = _as_tensor(input_tensor)
+        x = prim.as_tensor(input_tensor)
         require_dtype(op_name, _BOOL, x)  # InvalidArgumentError, as TF ("expected to be a bool tensor")
         return fn(x, axis=_axis_of(x, axis, op_name), keepdims=bool(keepdims))
     reduce.__name__ = reduce.__qualname__ = op_name
@@ -460,10 +414,10 @@ _argmin = defop("argmin", lambda x, axis, dtype: np.argmin(x, axis=axis).astype(
 
 def _arg_extreme(fn, op_name):
     def arg(input, axis=None, output_type=dtypes.int64, name=None):
-        x = _as_tensor(input)
-        if _value(x).ndim == 0:
+        x = prim.as_tensor(input)
+        if prim.value(x).ndim == 0:
             raise InvalidArgumentError(f"{op_name}: input must have rank >= 1, got a scalar")
-        a = normalize_axis(0 if axis is None else axis, _value(x).ndim, op_name)
+        a = normalize_axis(0 if axis is None else axis, prim.value(x).ndim, op_name)
         if len(a) != 1:
             raise InvalidArgumentError(f"{op_name}: axis must be a single int, got {axis!r}")
         out_dt = np_dtype(output_type)
@@ -488,7 +442,7 @@ _count_nonzero = defop(
 @export("math.count_nonzero")
 def count_nonzero(input, axis=None, keepdims=None, dtype=dtypes.int64, name=None):
     """The number of non-zero entries over ``axis`` (int64 by default), as ``tf.math.count_nonzero``."""
-    x = _as_tensor(input)
+    x = prim.as_tensor(input)
     return _count_nonzero(x, axis=_axis_of(x, axis, "count_nonzero"), keepdims=bool(keepdims),
                           dtype=np_dtype(dtype))
 
@@ -526,8 +480,8 @@ def norm(tensor, ord="euclidean", axis=None, keepdims=None, name=None):
     >>> float(tf.norm(tf.constant([[1.0, -2.0], [3.0, 4.0]]), ord=1, axis=[0, 1]))
     6.0
     """
-    x = _as_tensor(tensor)
-    ndim = _value(x).ndim
+    x = prim.as_tensor(tensor)
+    ndim = prim.value(x).ndim
     pair, ax = _norm_axis(axis, ndim)
     matrix = pair is not None
     if matrix:
@@ -543,36 +497,37 @@ def norm(tensor, ord="euclidean", axis=None, keepdims=None, name=None):
                                    f"a positive number), got {ord!r}")
     _require_float(x, "norm", _NORM_DTYPES)
     if ord in ("euclidean", "fro", 2):
-        result = m.sqrt(_reduce_sum(x * x, axis=ax, keepdims=True))
+        result = math_ops.sqrt(prim.reduce_sum(x * x, axis=ax, keepdims=True))
     elif ord == 1:
-        result = _reduce_sum(m.abs(x), axis=(pair[0],) if matrix else ax, keepdims=True)
+        result = prim.reduce_sum(math_ops.abs(x), axis=(pair[0],) if matrix else ax, keepdims=True)
         if matrix:
             result = _reduce_max(result, axis=(pair[1],), keepdims=True)
     elif ord == np.inf:
-        result = m.abs(x)
+        result = math_ops.abs(x)
         if matrix:
-            result = _reduce_sum(result, axis=(pair[1],), keepdims=True)
+            result = prim.reduce_sum(result, axis=(pair[1],), keepdims=True)
         result = _reduce_max(result, axis=(pair[0],) if matrix else ax, keepdims=True)
     else:
         p = float(ord)
-        result = m.pow(_reduce_sum(m.pow(m.abs(x), p), axis=ax, keepdims=True), 1.0 / p)
+        result = math_ops.pow(prim.reduce_sum(math_ops.pow(math_ops.abs(x), p), axis=ax, keepdims=True), 1.0 / p)
     if not keepdims:
-        result = _reshape(result, shape=_reduced_shape(_value(x).shape, ax))
+        result = prim.reshape(result, shape=_reduced_shape(prim.value(x).shape, ax))
     return result
 
 
 @export("math.reduce_euclidean_norm")
 def reduce_euclidean_norm(input_tensor, axis=None, keepdims=False, name=None):
     """``sqrt(sum(x**2))`` over ``axis``, as ``tf.math.reduce_euclidean_norm`` (nan gradient at 0)."""
-    x = _as_tensor(input_tensor)
-    dt = _value(x).dtype
+    x = prim.as_tensor(input_tensor)
+    dt = prim.value(x).dtype
     if dt.kind in "iu":  # as TF: the sum of squares in the dtype (it wraps), its square root truncated
-        total = _reduce_sum(m.multiply(x, x), axis=_axis_of(x, axis, "reduce_euclidean_norm"),
-                            keepdims=bool(keepdims))
+        total = prim.reduce_sum(math_ops.multiply(x, x), axis=_axis_of(x, axis, "reduce_euclidean_norm"),
+                                keepdims=bool(keepdims))
         with np.errstate(invalid="ignore"):
-            return cast_(m.sqrt(cast_(total, dtype=np.dtype(np.float64))), dtype=dt)
+            return prim.cast(math_ops.sqrt(prim.cast(total, dtype=np.dtype(np.float64))), dtype=dt)
     _require_float(x, "reduce_euclidean_norm", _EUCLIDEAN_DTYPES)
-    return m.sqrt(_reduce_sum(x * x, axis=_axis_of(x, axis, "reduce_euclidean_norm"), keepdims=bool(keepdims)))
+    axis = _axis_of(x, axis, "reduce_euclidean_norm")
+    return math_ops.sqrt(prim.reduce_sum(x * x, axis=axis, keepdims=bool(keepdims)))
 
 
 @export("math.l2_normalize", "nn.l2_normalize", "linalg.l2_normalize")
@@ -590,7 +545,7 @@ def l2_normalize(x, axis=None, epsilon=1e-12, name=None, dim=None):
         if axis is not None:
             raise ValueError("l2_normalize: give axis or its deprecated alias dim, not both")
         axis = dim
-    x = _as_tensor(x)
+    x = prim.as_tensor(x)
     _require_float(x, "l2_normalize")
-    square_sum = _reduce_sum(m.square(x), axis=_axis_of(x, axis, "l2_normalize"), keepdims=True)
-    return m.multiply(x, m.rsqrt(m.maximum(square_sum, float(epsilon))))
+    square_sum = prim.reduce_sum(math_ops.square(x), axis=_axis_of(x, axis, "l2_normalize"), keepdims=True)
+    return math_ops.multiply(x, math_ops.rsqrt(math_ops.maximum(square_sum, float(epsilon))))

@@ -9,8 +9,8 @@ import numpy as np
 from ..core.errors import InvalidArgumentError
 from ..core.registry import convert_to_tensor, defop, export
 from ..core.tensor import TensorLike, new_tensor, to_array
-from . import math_ops as m
-from .array_ops import _gather, _where3
+from . import math_ops
+from . import primitives as prim
 from ._util import dtype_name
 
 
@@ -27,10 +27,10 @@ def _sum_forward(data, ids, num_segments):
 
 
 def _sum_vjp(g, ans, needs, data, ids, num_segments):
-    rows = _gather(g, indices=np.maximum(ids, 0), axis=0, batch_dims=0, shape=np.shape(g))
+    rows = prim.gather(g, indices=np.maximum(ids, 0), axis=0, batch_dims=0, shape=np.shape(g))
     if ids.size and ids.min() < 0:
         keep = (ids >= 0).reshape(ids.shape + (1,) * (np.ndim(g) - 1))
-        rows = _where3(keep, rows, rows * 0)
+        rows = prim.select(keep, rows, rows * 0)
     return (rows,)
 
 
@@ -41,7 +41,7 @@ _unsorted_segment_sum = defop(
 
 
 def _data(data, op_name):
-    data = data if isinstance(data, TensorLike) else convert_to_tensor(data)
+    data = prim.as_tensor(data)
     if data._value.dtype.kind not in "fciu":
         raise InvalidArgumentError(f"{op_name}: Value for attr 'T' of {data.dtype.name} is not in the list of "
                                    f"allowed values (numbers only)")
@@ -49,7 +49,7 @@ def _data(data, op_name):
 
 
 def _ids(segment_ids, op_name, allowed):
-    ids = segment_ids._value if isinstance(segment_ids, TensorLike) else to_array(segment_ids)
+    ids = prim.value(segment_ids)
     name = dtype_name(ids.dtype)
     if name not in allowed:
         raise InvalidArgumentError(f"{op_name}: Value for attr 'Tindices' of {name} is not in the list of "
@@ -95,7 +95,7 @@ def _mean(summed, counts):
     s = summed._value
     counts = np.maximum(counts, 1).reshape(counts.shape + (1,) * (s.ndim - 1)).astype(s.dtype)
     if s.dtype.kind in "fc":
-        return m.divide(summed, counts)
+        return math_ops.divide(summed, counts)
     return new_tensor(np.sign(s) * (np.abs(s) // counts), None)
 
 
@@ -117,7 +117,7 @@ def segment_mean(data, segment_ids, name=None):
 def _unsorted(data, segment_ids, num_segments, op_name):
     data = _data(data, op_name)
     ids = _ids(segment_ids, op_name, ("int16", "int32", "int64"))
-    num = num_segments._value if isinstance(num_segments, TensorLike) else to_array(num_segments)
+    num = prim.value(num_segments)
     if num.dtype.kind not in "iu":
         raise InvalidArgumentError(f"{op_name}: Value for attr 'Tnumsegments' of {dtype_name(num.dtype)} is not "
                                    f"in the list of allowed values: int32, int64")
@@ -171,4 +171,4 @@ def unsorted_segment_mean(data, segment_ids, num_segments, name=None):
                                    f"the list of allowed values (real numbers only)")
     counts = _sum_forward(np.ones(ids.shape, dt), ids, n)  # (in dtype, as TF: float16 saturates at 2048)
     counts = np.maximum(counts, 1).reshape((n,) + (1,) * (data._value.ndim - ids.ndim))
-    return m.divide(_unsorted_segment_sum(data, ids=ids, num_segments=n), counts)
+    return math_ops.divide(_unsorted_segment_sum(data, ids=ids, num_segments=n), counts)

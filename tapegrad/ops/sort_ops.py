@@ -11,7 +11,7 @@ from ..core.errors import InvalidArgumentError
 from ..core.registry import defop, dtype_rule, export, convert_to_tensor, require_dtype
 from ..core.tensor import TensorLike, new_tensor
 from ._util import np_dtype, static_int
-from .array_ops import _transpose
+from . import primitives as prim
 
 TopKV2 = collections.namedtuple("TopKV2", ["values", "indices"])
 # TF sorts with TopKV2 (and Neg): real numbers only; bool and complex raise InvalidArgumentError.
@@ -78,13 +78,13 @@ def sort(values, axis=-1, direction="ASCENDING", name=None):
     [3.0, 2.0, 1.0]
     """
     descending = _direction(direction, "sort")
-    x = values if isinstance(values, TensorLike) else convert_to_tensor(values)
+    x = prim.as_tensor(values)
     require_dtype("sort", _ORDERED, x)
     perm = _last_axis_perm(x._value.ndim, axis, "sort")
     if perm is None:
         return _take_along_last(x, _order(x._value, descending))
-    xt = _transpose(x, perm=perm)
-    return _transpose(_take_along_last(xt, _order(xt._value, descending)), perm=perm)
+    xt = prim.transpose(x, perm=perm)
+    return prim.transpose(_take_along_last(xt, _order(xt._value, descending)), perm=perm)
 
 
 @export("argsort")
@@ -92,7 +92,7 @@ def argsort(values, axis=-1, direction="ASCENDING", stable=False, name=None):
     """int32 indices that sort ``values`` along ``axis``, as ``tf.argsort`` (always stable: equal
     values keep index order, as TF's results are). Not differentiable."""
     descending = _direction(direction, "argsort")
-    v = values._value if isinstance(values, TensorLike) else convert_to_tensor(values)._value
+    v = prim.value(values)
     require_dtype("argsort", _ORDERED, v)
     perm = _last_axis_perm(v.ndim, axis, "argsort")
     if perm is None:
@@ -111,7 +111,7 @@ def top_k(input, k=1, sorted=True, index_type=None, name=None):
     >>> tf.math.top_k([1.0, 3.0, 3.0, 2.0, 3.0], k=2).indices.numpy().tolist()
     [1, 2]
     """
-    x = input if isinstance(input, TensorLike) else convert_to_tensor(input)
+    x = prim.as_tensor(input)
     require_dtype("top_k", _ORDERED, x)
     k = static_int(k, "top_k", "k")
     n = x._value.shape[-1] if x._value.ndim else 0

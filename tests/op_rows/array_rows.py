@@ -1,4 +1,4 @@
-"""Rows for shape and indexing ops (issue 3, item 4): concat, split, tile, pad, reverse, sort,
+"""Rows for shape and indexing ops (tapegrad/ops/shape_ops.py, indexing_ops.py): concat, split, tile, pad, reverse, sort,
 one_hot, gather (+ batch_dims), embedding_lookup, gather_nd (batch_dims), tensor_scatter_nd_*,
 boolean_mask, strided_slice, slice.
 
@@ -9,7 +9,7 @@ those rows check order 1 and a twin row behind ``identity`` checks order 2 on th
 import numpy as np
 
 import tapegrad as tf
-from tapegrad.ops import array_ops
+from tapegrad.ops import primitives
 from . import Row, randn
 
 I = np.array  # noqa: E741  (index arrays, kept short)
@@ -87,7 +87,7 @@ ROWS = [
     Row("gather", lambda p: tf.gather(p, I([[1], [0]]), batch_dims=1), [randn(2, 3, 2)],
         lambda p: np.stack([p[0][[1]], p[1][[0]]]), id="batch_dims1"),
     Row("gather_grad",
-        lambda g: array_ops._gather_grad(g, I([1, 1, 0]), axis=1, batch_dims=0, shape=(2, 3)), [randn(2, 3)],
+        lambda g: primitives.gather_grad(g, I([1, 1, 0]), axis=1, batch_dims=0, shape=(2, 3)), [randn(2, 3)],
         lambda g: np.stack([g[:, 2], g[:, 0] + g[:, 1], np.zeros(2)], axis=1)),
     Row("gather", lambda p: tf.nn.embedding_lookup(tf.identity(p), I([[4, 1], [1, 0]]), max_norm=1.5), [EMBED],
         lambda p: _embed_ref(p, [[4, 1], [1, 0]], 1.5), id="embedding_lookup-max_norm"),

@@ -1,9 +1,10 @@
-"""Rows for the engine's own primitives and the first ops (issue 2's set)."""
+"""Rows for the engine's own primitives (sum_to_shape, broadcast_to), the first elementwise ops,
+and the adjoint pairs behind stack and slicing (take_index/put_index, strided_slice_grad)."""
 import numpy as np
 
 import tapegrad as tf
 from tapegrad.core.broadcast import sum_to_shape
-from tapegrad.ops import array_ops, sort_ops
+from tapegrad.ops import primitives, shape_ops, sort_ops
 from . import Row, randn, away_from
 
 ROWS = [
@@ -71,7 +72,7 @@ ROWS = [
     Row("stack", lambda x, y: tf.stack([x, y], axis=1), [randn(2, 3), randn(2, 3)],
         lambda x, y: np.stack([x, y], axis=1)),
     Row("take_index", lambda x: tf.unstack(x, axis=1)[1], [randn(2, 3)], lambda x: x[:, 1], id="unstack"),
-    Row("put_index", lambda g: array_ops._put_index(g, axis=0, index=1, shape=(3, 2)), [randn(2)],
+    Row("put_index", lambda g: shape_ops._put_index(g, axis=0, index=1, shape=(3, 2)), [randn(2)],
         lambda g: np.stack([np.zeros(2), g, np.zeros(2)])),
     Row("where", lambda x, y: tf.where(np.array([True, False, True]), x, y), [randn(3), randn(2, 3)],
         lambda x, y: np.where([True, False, True], x, y), id="broadcast"),
@@ -92,7 +93,7 @@ ROWS = [
     Row("strided_slice", lambda x: x[-1], [randn(3, 2)], lambda x: x[-1], id="negative-int"),
     Row("strided_slice", lambda x: x[np.array([0, 2, 0])], [randn(3, 2)], lambda x: x[[0, 2, 0]],
         id="int-array-repeats"),
-    Row("strided_slice_grad", lambda g: array_ops._getitem_grad(g, key=(slice(1, None),), shape=(3,)),
+    Row("strided_slice_grad", lambda g: primitives.strided_slice_grad(g, key=(slice(1, None),), shape=(3,)),
         [randn(2)], lambda g: np.concatenate([[0.0], g])),
     Row("take_along_last_axis", lambda x: tf.math.top_k(x, k=2).values, [randn(3, 5)],
         lambda x: -np.sort(-x, axis=-1)[:, :2], id="top_k"),
