@@ -1,12 +1,12 @@
 """Small helpers Keras code shares: value conversion and Keras 3's logits cache.
 
-Keras layers and losses call tapegrad's ops from their family modules (``ops/array_ops.py``,
+Keras layers and losses call tapegrad's ops from their family modules (``ops/shape_ops.py``,
 ``ops/reduction_ops.py`` ...) directly; Keras defines no ops of its own.
 """
 import numpy as np
 
 from ..core.variable import Variable as CoreVariable
-from ..ops import array_ops
+from ..ops import shape_ops
 from ..ops.creation_ops import constant
 from ..core.tensor import Tensor, TensorLike
 
@@ -15,7 +15,7 @@ def convert(x, dtype=None):
     """A Tensor for ``x``; converted to ``dtype`` when given (Keras' ``convert_to_tensor``, which casts)."""
     if isinstance(x, TensorLike):
         if dtype is not None and x.dtype != dtype:
-            return array_ops.cast(x, dtype)
+            return shape_ops.cast(x, dtype)
         return x.read_value() if isinstance(x, CoreVariable) else x
     if hasattr(x, "__tapegrad_tensor__"):
         return cast(x.__tapegrad_tensor__(), dtype) if dtype is not None else x.__tapegrad_tensor__()
@@ -29,7 +29,7 @@ def convert(x, dtype=None):
 
 def cast(x, dtype):
     x = convert(x)
-    return x if x.dtype == dtype else array_ops.cast(x, dtype)
+    return x if x.dtype == dtype else shape_ops.cast(x, dtype)
 
 
 class LogitsTensor(Tensor):

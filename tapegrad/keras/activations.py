@@ -11,7 +11,8 @@ array([0., 2.], dtype=float32)
 """
 import math
 
-from ..ops.array_ops import where, zeros_like
+from ..ops.creation_ops import zeros_like
+from ..ops.indexing_ops import where
 from ..ops.math_ops import clip_by_value
 from ..ops.reduction_ops import reduce_logsumexp
 from .. import math as tmath, nn as tnn

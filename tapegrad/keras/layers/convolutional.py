@@ -2,7 +2,7 @@
 
 They call ``tapegrad.nn.conv2d`` / ``max_pool2d`` / ``avg_pool2d`` (TensorFlow's padding rules).
 """
-from ...ops.array_ops import cast, reshape
+from ...ops.shape_ops import cast, reshape
 from ...ops.conv_ops import avg_pool2d, conv2d, max_pool2d
 from ...ops.creation_ops import zeros
 from ...ops.reduction_ops import reduce_any, reduce_max, reduce_mean

@@ -6,7 +6,8 @@ import warnings
 
 import numpy as np
 
-from ...ops.array_ops import cast, gather, reshape, transpose, where
+from ...ops.indexing_ops import gather, where
+from ...ops.shape_ops import cast, reshape, transpose
 from ...ops.creation_ops import constant
 from ...ops.linalg_ops import matmul
 from ... import math as tmath

@@ -15,7 +15,7 @@ import inspect
 import numpy as np
 
 from ...core.variable import Variable as CoreVariable
-from ...ops.array_ops import cast
+from ...ops.shape_ops import cast
 from ...ops.creation_ops import constant
 from ...core.tensor import TensorLike
 

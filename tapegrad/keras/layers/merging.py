@@ -12,7 +12,7 @@ array([2., 2., 2.], dtype=float32)
 """
 import numpy as np
 
-from ...ops.array_ops import cast, concat, expand_dims
+from ...ops.shape_ops import cast, concat, expand_dims
 from ... import math as tmath
 
 from ..arguments import axis_arg, check_axis

@@ -4,7 +4,7 @@ BatchNormalization keeps ``moving_mean`` / ``moving_variance`` as non-trainable 
 updates them only when called with ``training=True`` *and* the layer is trainable: a frozen
 BatchNormalization (``layer.trainable = False``) runs in inference mode, as in Keras 3.
 """
-from ...ops.array_ops import cast, reshape
+from ...ops.shape_ops import cast, reshape
 from ...ops.nn_ops import batch_normalization
 from ...ops.reduction_ops import moments
 from ... import math as tmath
